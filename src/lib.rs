@@ -1,0 +1,42 @@
+//! fitflow: the database as the dataflow engine of a connected gym.
+//!
+//! This file is the table of contents. Pure logic lives in the `fitflow-core` crate (`core/`);
+//! the modules here are the thin SQL-facing layer.
+
+pgrx::pg_module_magic!(name, version);
+
+mod error;
+
+// Install script, in order: tables first, pgrx-generated functions next, then the SQL that
+// needs those functions (triggers, aggregates, comments, grants).
+pgrx::extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
+pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn catalog_is_seeded() {
+        let n = Spi::get_one::<i64>("SELECT count(*) FROM fitflow.exercises WHERE builtin")
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, 14);
+        let kind = Spi::get_one::<String>("SELECT kind FROM fitflow.exercises WHERE exercise = 'treadmill'")
+            .unwrap()
+            .unwrap();
+        assert_eq!(kind, "cardio");
+    }
+}
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec!["shared_preload_libraries = 'pg_cron'", "cron.database_name = 'pgrx_tests'"]
+    }
+}
