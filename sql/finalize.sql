@@ -17,3 +17,28 @@ COMMENT ON TABLE fitflow.workouts IS 'Derived (save): a session frozen by fitflo
 COMMENT ON COLUMN fitflow.workouts.compacted IS 'True once the readings of this session were removed by fitflow.compact_readings().';
 
 GRANT USAGE ON SCHEMA fitflow TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Streaming stage: per-statement maintenance of live_sessions (src/stream.rs)
+-------------------------------------------------------------------------------
+CREATE TRIGGER readings_ingest BEFORE INSERT ON fitflow.readings
+    FOR EACH ROW EXECUTE FUNCTION fitflow.readings_ingest();
+CREATE TRIGGER readings_flush AFTER INSERT ON fitflow.readings
+    FOR EACH STATEMENT EXECUTE FUNCTION fitflow.readings_flush();
+
+-- Readings are append-only: a correction is a new reading. Only fitflow.compact_readings() deletes.
+CREATE FUNCTION fitflow.readings_append_only() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND pg_catalog.current_setting('fitflow.compacting', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'cannot % fitflow.readings', pg_catalog.lower(TG_OP)
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'Readings are an append-only source of truth.',
+              HINT = 'Send a corrected reading with a new seq, or remove old readings with fitflow.compact_readings().';
+END $$;
+CREATE TRIGGER readings_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON fitflow.readings
+    FOR EACH STATEMENT EXECUTE FUNCTION fitflow.readings_append_only();
+COMMENT ON FUNCTION fitflow.readings_ingest() IS 'Row trigger: validates, de-duplicates and folds each reading into the statement''s batch state.';
+COMMENT ON FUNCTION fitflow.readings_flush() IS 'Statement trigger: stores rejected readings and merges the batch state into fitflow.live_sessions.';

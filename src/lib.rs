@@ -6,6 +6,13 @@
 pgrx::pg_module_magic!(name, version);
 
 mod error;
+mod gucs;
+mod stream;
+
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    gucs::init();
+}
 
 // Install script, in order: tables first, pgrx-generated functions next, then the SQL that
 // needs those functions (triggers, aggregates, comments, grants).

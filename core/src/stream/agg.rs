@@ -330,7 +330,7 @@ impl SessionAgg {
         }
     }
 
-    /// The compact binary form stored in a `bytea` column (see [`super::codec`]).
+    /// The compact binary form stored in a `bytea` column (format documented in `stream/codec.rs`).
     pub fn to_bytes(&self) -> Vec<u8> {
         super::codec::encode(self)
     }

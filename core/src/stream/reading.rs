@@ -167,7 +167,7 @@ pub const POWER_W_MAX: f32 = 3000.0;
 
 fn check_int(col: &str, v: Option<i32>, lo: i32, hi: Option<i32>, unit: &str) -> Result<(), Rejection> {
     let Some(v) = v else { return Ok(()) };
-    let ok = v >= lo && hi.map_or(true, |h| v <= h);
+    let ok = v >= lo && hi.is_none_or(|h| v <= h);
     if ok {
         return Ok(());
     }
@@ -209,7 +209,11 @@ pub fn check_values(r: &Reading) -> Result<(), Rejection> {
 /// unknown session is the caller's `unknown_session`). A session with an `ended_at` rejects every
 /// reading with `session_ended`, whatever its ts, because its workout is frozen; otherwise a ts
 /// strictly before `started_at` is `before_session_start` (ts == started_at is accepted).
-pub fn check_against_session(r: &Reading, started_at_us: i64, ended_at_us: Option<i64>) -> Result<(), Rejection> {
+pub fn check_against_session(
+    r: &Reading,
+    started_at_us: i64,
+    ended_at_us: Option<i64>,
+) -> Result<(), Rejection> {
     if let Some(end) = ended_at_us {
         return Err(Rejection::new(
             Reason::SessionEnded,
@@ -410,7 +414,10 @@ mod tests {
         r.ts_us = start - 1;
         let e = check_against_session(&r, start, None).unwrap_err();
         assert_eq!(e.reason, Reason::BeforeSessionStart);
-        assert_eq!(e.detail, "ts 2024-05-01 09:59:59.999999+00 is before the session start 2024-05-01 10:00:00+00");
+        assert_eq!(
+            e.detail,
+            "ts 2024-05-01 09:59:59.999999+00 is before the session start 2024-05-01 10:00:00+00"
+        );
         // Ended: rejected whatever the ts, even inside [start, end].
         r.ts_us = start + 60_000_000;
         let end = start + 3_600_000_000;

@@ -1,0 +1,569 @@
+//! Streaming stage: every statement that writes `fitflow.readings` (COPY or INSERT) keeps
+//! `fitflow.live_sessions` up to date in the same transaction.
+//!
+//! How it works, and why it is cheap:
+//! - A BEFORE INSERT row trigger (`readings_ingest`) deforms the row once, checks its values with
+//!   the pure rules of `fitflow_core::stream`, checks it against its session (looked up once per
+//!   session per statement), drops exact resends and turns everything invalid into a rejection
+//!   kept in memory. It returns NULL for those, so the COPY goes on with the good rows. Accepted
+//!   rows are folded into a per-session [`SessionAgg`] for this statement only: the memory is
+//!   bounded by the batch, never by the table.
+//! - An AFTER INSERT statement trigger (`readings_flush`) writes the rejections and merges each
+//!   session's batch state into its live row (`SELECT ... FOR UPDATE`, merge, write), in
+//!   session_id order so that concurrent statements never deadlock on each other.
+//! - No query ever reads the transition table together with another table (see DESIGN.md on
+//!   Citus), and no row is written per reading besides the reading itself.
+//! - The fast path needs no index probe: a seq above the session's stored `max_seq` cannot be a
+//!   resend. Late readings (seq at or below it) are probed by primary key.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use fitflow_core::stream::{self, Reading, Reason, Rejection, SessionAgg};
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient};
+
+use crate::error::{raise, spi};
+use fitflow_core::error::FitError;
+
+/// What a session looks like to the ingest trigger.
+struct SessionMeta {
+    athlete_id: i64,
+    exercise: String,
+    started_at_us: i64,
+    ended_at_us: Option<i64>,
+    /// `max_seq` and the last distance of what is already stored (from the live row).
+    stored_max_seq: Option<i32>,
+    stored_last_distance: Option<(i32, f32)>,
+}
+
+/// One session's share of the current statement.
+struct SessionBatch {
+    meta: Option<SessionMeta>,
+    accepted: BTreeMap<i32, Reading>,
+    agg: SessionAgg,
+}
+
+/// A row refused by ingest; key columns may be NULL (reason `missing_key`).
+struct RejectRow {
+    session_id: Option<i64>,
+    seq: Option<i32>,
+    ts_us: Option<i64>,
+    reading: Reading,
+    rejection: Rejection,
+}
+
+/// Identity of a statement: (local transaction, subtransaction, statement start). A statement
+/// that failed half-way leaves a batch whose key no later statement can have: a new transaction
+/// has a new local id, and a statement after an error in the same transaction runs in a new
+/// subtransaction (savepoint or exception block) or a new top-level statement. (The command id
+/// cannot serve: SPI queries inside the trigger advance it.)
+type StatementKey = (u32, u32, i64);
+
+struct Batch {
+    key: StatementKey,
+    restoring: bool,
+    sessions: HashMap<i64, SessionBatch>,
+    rejects: Vec<RejectRow>,
+}
+
+thread_local! {
+    static BATCH: RefCell<Option<Batch>> = const { RefCell::new(None) };
+    static PLANS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
+}
+
+fn statement_key() -> StatementKey {
+    // SAFETY: MyProc is set for every backend that runs queries; these are plain reads.
+    unsafe {
+        (
+            (*pg_sys::MyProc).lxid,
+            pg_sys::GetCurrentSubTransactionId(),
+            pg_sys::GetCurrentStatementStartTimestamp(),
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prepared statements, planned once per backend.
+
+const Q_SESSION: &str = "SELECT s.athlete_id, s.started_at, s.ended_at, d.exercise, ls.state
+      FROM fitflow.sessions s
+      JOIN fitflow.devices d ON d.device_id OPERATOR(pg_catalog.=) s.device_id
+      LEFT JOIN fitflow.live_sessions ls ON ls.session_id OPERATOR(pg_catalog.=) s.session_id
+     WHERE s.session_id OPERATOR(pg_catalog.=) $1";
+
+const Q_PROBE: &str = "SELECT ts, set_no, reps, load_kg, rom, distance_m, speed_kmh, incline_pct, heart_rate, power_w
+      FROM fitflow.readings
+     WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.=) $2";
+
+const Q_NEIGHBOURS: &str = "SELECT
+       (SELECT pg_catalog.row(seq, distance_m)::text FROM fitflow.readings
+         WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.<) $2 AND distance_m IS NOT NULL
+         ORDER BY seq DESC LIMIT 1) AS prev_seq_distance,
+       (SELECT pg_catalog.row(seq, distance_m)::text FROM fitflow.readings
+         WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.>) $2 AND distance_m IS NOT NULL
+         ORDER BY seq LIMIT 1) AS next_seq_distance";
+
+const Q_LOCK_LIVE: &str = "SELECT state FROM fitflow.live_sessions
+     WHERE session_id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
+
+const LIVE_COLUMNS: &str = "session_id, athlete_id, exercise, started_at, readings, last_seq, last_ts, sets, reps,
+       full_range_reps, tonnage_kg, max_load_kg, distance_m, duration_s, avg_heart_rate, max_heart_rate,
+       avg_speed_kmh, reps_per_min_max, state";
+
+fn q_insert_live() -> String {
+    format!(
+        "INSERT INTO fitflow.live_sessions ({LIVE_COLUMNS}) VALUES
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+         ON CONFLICT (session_id) DO NOTHING"
+    )
+}
+
+fn q_update_live() -> String {
+    format!(
+        "UPDATE fitflow.live_sessions SET ({LIVE_COLUMNS}) =
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+         WHERE session_id OPERATOR(pg_catalog.=) $1"
+    )
+}
+
+const Q_REJECT: &str = "INSERT INTO fitflow.rejected_readings
+       (session_id, seq, ts, set_no, reps, load_kg, rom, distance_m, speed_kmh, incline_pct, heart_rate, power_w, reason, detail)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)";
+
+fn live_arg_types() -> Vec<PgOid> {
+    use pg_sys::*;
+    [
+        INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT4OID, TIMESTAMPTZOID, INT4OID, INT8OID, INT8OID,
+        FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, INT4OID, FLOAT8OID, INT4OID, BYTEAOID,
+    ]
+    .into_iter()
+    .map(PgOid::from)
+    .collect()
+}
+
+fn reject_arg_types() -> Vec<PgOid> {
+    use pg_sys::*;
+    [
+        INT8OID, INT4OID, TIMESTAMPTZOID, INT4OID, INT4OID, FLOAT4OID, FLOAT4OID, FLOAT4OID, FLOAT4OID, FLOAT4OID,
+        INT4OID, FLOAT4OID, TEXTOID, TEXTOID,
+    ]
+    .into_iter()
+    .map(PgOid::from)
+    .collect()
+}
+
+/// The kept plan for `name`, prepared on first use.
+fn plan_for(
+    client: &SpiClient<'_>,
+    name: &'static str,
+    mutating: bool,
+    sql: impl FnOnce() -> (String, Vec<PgOid>),
+) -> std::rc::Rc<OwnedPreparedStatement> {
+    PLANS.with(|plans| {
+        let mut plans = plans.borrow_mut();
+        if let Some(p) = plans.get(name) {
+            return p.clone();
+        }
+        let (text, types) = sql();
+        let prepared = if mutating {
+            client.prepare_mut(text.as_str(), &types)
+        } else {
+            client.prepare(text.as_str(), &types)
+        };
+        let plan = std::rc::Rc::new(spi(prepared).keep());
+        plans.insert(name, plan.clone());
+        plan
+    })
+}
+
+/// Run `f` with the kept plan for `name` (read-only statements).
+fn with_plan<R>(
+    client: &SpiClient<'_>,
+    name: &'static str,
+    mutating: bool,
+    sql: impl FnOnce() -> (String, Vec<PgOid>),
+    f: impl FnOnce(&OwnedPreparedStatement) -> R,
+) -> R {
+    let plan = plan_for(client, name, mutating, sql);
+    f(&plan)
+}
+
+fn ts_arg<'a>(v: Option<i64>) -> DatumWithOid<'a> {
+    match v {
+        // SAFETY: a timestamptz datum is its i64 microseconds, passed by value.
+        Some(us) => unsafe { DatumWithOid::new(us, pg_sys::TIMESTAMPTZOID) },
+        None => DatumWithOid::null_oid(pg_sys::TIMESTAMPTZOID),
+    }
+}
+
+fn ts_us(v: Option<pgrx::datum::TimestampWithTimeZone>) -> Option<i64> {
+    v.map(|t| pg_sys::TimestampTz::from(t))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row trigger
+
+/// The twelve columns of a readings row, in table order, as the trigger sees them.
+struct RawRow {
+    session_id: Option<i64>,
+    seq: Option<i32>,
+    ts_us: Option<i64>,
+    reading: Reading,
+}
+
+/// Column types of fitflow.readings 1..=12, checked once per statement.
+const READING_TYPES: [pg_sys::Oid; 12] = [
+    pg_sys::INT8OID,
+    pg_sys::INT4OID,
+    pg_sys::TIMESTAMPTZOID,
+    pg_sys::INT4OID,
+    pg_sys::INT4OID,
+    pg_sys::FLOAT4OID,
+    pg_sys::FLOAT4OID,
+    pg_sys::FLOAT4OID,
+    pg_sys::FLOAT4OID,
+    pg_sys::FLOAT4OID,
+    pg_sys::INT4OID,
+    pg_sys::FLOAT4OID,
+];
+
+/// SAFETY: `desc` must be the tuple descriptor of fitflow.readings.
+unsafe fn check_layout(desc: pg_sys::TupleDesc) {
+    let natts = (*desc).natts as usize;
+    let attrs = (*desc).attrs.as_slice(natts);
+    let ok = natts >= 12 && attrs.iter().take(12).zip(READING_TYPES).all(|(a, t)| a.atttypid == t && !a.attisdropped);
+    if !ok {
+        raise(FitError::new(
+            fitflow_core::error::Kind::ObjectNotInPrerequisiteState,
+            "fitflow.readings does not have the layout fitflow expects",
+        ).with_hint("Columns 1 to 12 must be session_id bigint, seq int, ts timestamptz, set_no int, reps int, load_kg real, rom real, distance_m real, speed_kmh real, incline_pct real, heart_rate int, power_w real."));
+    }
+}
+
+/// SAFETY: `tuple` and `desc` come from a BEFORE INSERT trigger on fitflow.readings whose layout
+/// passed [`check_layout`].
+unsafe fn deform(tuple: pg_sys::HeapTuple, desc: pg_sys::TupleDesc) -> RawRow {
+    let natts = (*desc).natts as usize;
+    let mut values = vec![pg_sys::Datum::from(0usize); natts];
+    let mut nulls = vec![false; natts];
+    pg_sys::heap_deform_tuple(tuple, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+    let int8 = |i: usize| (!nulls[i]).then(|| values[i].value() as i64);
+    let int4 = |i: usize| (!nulls[i]).then(|| values[i].value() as i32);
+    let real = |i: usize| (!nulls[i]).then(|| f32::from_bits(values[i].value() as u32));
+    let session_id = int8(0);
+    let seq = int4(1);
+    let ts_us = int8(2);
+    let reading = Reading {
+        session_id: session_id.unwrap_or(0),
+        seq: seq.unwrap_or(0),
+        ts_us: ts_us.unwrap_or(0),
+        set_no: int4(3),
+        reps: int4(4),
+        load_kg: real(5),
+        rom: real(6),
+        distance_m: real(7),
+        speed_kmh: real(8),
+        incline_pct: real(9),
+        heart_rate: int4(10),
+        power_w: real(11),
+    };
+    RawRow { session_id, seq, ts_us, reading }
+}
+
+#[pg_trigger]
+fn readings_ingest<'a>(
+    trigger: &'a pgrx::PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, pgrx::PgTriggerError> {
+    let td = trigger.trigger_data();
+    let key = statement_key();
+    let keep = BATCH.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().map(|b| b.key) != Some(key) {
+            // SAFETY: the relation of a trigger on fitflow.readings.
+            unsafe { check_layout((*td.tg_relation).rd_att) };
+            *slot = Some(Batch {
+                key,
+                restoring: crate::gucs::RESTORING.get(),
+                sessions: HashMap::new(),
+                rejects: Vec::new(),
+            });
+        }
+        let batch = slot.as_mut().expect("batch was just set"); // invariant
+        if batch.restoring {
+            return true;
+        }
+        // SAFETY: tg_trigtuple and rd_att of a BEFORE INSERT row trigger on fitflow.readings.
+        let row = unsafe { deform(td.tg_trigtuple, (*td.tg_relation).rd_att) };
+        ingest(batch, row)
+    });
+    Ok(if keep { trigger.new() } else { None })
+}
+
+fn reject(batch: &mut Batch, row: RawRow, rejection: Rejection) -> bool {
+    batch.rejects.push(RejectRow {
+        session_id: row.session_id,
+        seq: row.seq,
+        ts_us: row.ts_us,
+        reading: row.reading,
+        rejection,
+    });
+    false
+}
+
+/// Decide one row: true to store it, false when it was a resend (no-op) or was rejected.
+fn ingest(batch: &mut Batch, row: RawRow) -> bool {
+    let (Some(sid), Some(seq), Some(_)) = (row.session_id, row.seq, row.ts_us) else {
+        let missing: Vec<&str> = [("session_id", row.session_id.is_none()), ("seq", row.seq.is_none()), ("ts", row.ts_us.is_none())]
+            .into_iter()
+            .filter_map(|(n, m)| m.then_some(n))
+            .collect();
+        let detail = format!("{} is NULL", missing.join(", "));
+        return reject(batch, row, Rejection::new(Reason::MissingKey, detail));
+    };
+    if let Err(rej) = stream::check_values(&row.reading) {
+        return reject(batch, row, rej);
+    }
+    let sb = batch.sessions.entry(sid).or_insert_with(|| SessionBatch {
+        meta: load_session(sid),
+        accepted: BTreeMap::new(),
+        agg: SessionAgg::default(),
+    });
+    let Some(meta) = &sb.meta else {
+        let rej = Rejection::new(Reason::UnknownSession, format!("session {sid} does not exist"));
+        return reject(batch, row, rej);
+    };
+    if let Err(rej) = stream::check_against_session(&row.reading, meta.started_at_us, meta.ended_at_us) {
+        return reject(batch, row, rej);
+    }
+    // Resend or conflict within this statement.
+    if let Some(prev) = sb.accepted.get(&seq) {
+        if prev.same_payload(&row.reading) {
+            return false;
+        }
+        let rej = Rejection::new(
+            Reason::Conflict,
+            format!("seq {seq} of session {sid} was received earlier in this statement with a different payload"),
+        );
+        return reject(batch, row, rej);
+    }
+    let late = meta.stored_max_seq.is_some_and(|m| seq <= m);
+    let (mut prev_d, mut next_d) = (None, None);
+    if late {
+        // Resend or conflict with a stored reading.
+        if let Some(stored) = probe(sid, seq) {
+            if stored.same_payload(&row.reading) {
+                return false;
+            }
+            let rej = Rejection::new(
+                Reason::Conflict,
+                format!("seq {seq} of session {sid} is already stored with a different payload"),
+            );
+            return reject(batch, row, rej);
+        }
+        if row.reading.distance_m.is_some() {
+            (prev_d, next_d) = stored_neighbours(sid, seq);
+        }
+    } else {
+        prev_d = meta.stored_last_distance;
+    }
+    if row.reading.distance_m.is_some() {
+        let batch_prev = sb.accepted.range(..seq).rev().find_map(|(s, r)| r.distance_m.map(|d| (*s, d)));
+        let batch_next = sb.accepted.range(seq + 1..).find_map(|(s, r)| r.distance_m.map(|d| (*s, d)));
+        let prev = closest(prev_d, batch_prev, |a, b| a.0 >= b.0);
+        let next = closest(next_d, batch_next, |a, b| a.0 <= b.0);
+        if let Err(rej) = stream::check_distance_between(&row.reading, prev, next) {
+            return reject(batch, row, rej);
+        }
+    }
+    sb.agg.add(&row.reading);
+    sb.accepted.insert(seq, row.reading);
+    true
+}
+
+fn closest(a: Option<(i32, f32)>, b: Option<(i32, f32)>, a_wins: impl Fn(&(i32, f32), &(i32, f32)) -> bool) -> Option<(i32, f32)> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if a_wins(&x, &y) { x } else { y }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn load_session(sid: i64) -> Option<SessionMeta> {
+    Spi::connect(|client| {
+        with_plan(&client, "session", false, || (Q_SESSION.into(), vec![PgOid::from(pg_sys::INT8OID)]), |plan| {
+            let table = spi(client.select(plan, Some(1), &[sid.into()]));
+            let row = table.into_iter().next()?;
+            let state = spi(row.get::<&[u8]>(5)).map(SessionAgg::from_bytes).transpose();
+            let stored = match state {
+                Ok(s) => s.unwrap_or_default(),
+                Err(e) => raise(e.with_hint(format!("The live buffer of session {sid} is corrupt; run SELECT fitflow.rebuild('live_sessions')."))),
+            };
+            Some(SessionMeta {
+                athlete_id: spi(row.get::<i64>(1)).unwrap_or_default(),
+                started_at_us: ts_us(spi(row.get(2))).unwrap_or(i64::MIN),
+                ended_at_us: ts_us(spi(row.get(3))),
+                exercise: spi(row.get::<String>(4)).unwrap_or_default(),
+                stored_max_seq: stored.max_seq,
+                stored_last_distance: stored.last_distance,
+            })
+        })
+    })
+}
+
+fn probe(sid: i64, seq: i32) -> Option<Reading> {
+    Spi::connect(|client| {
+        let types = vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT4OID)];
+        with_plan(&client, "probe", false, || (Q_PROBE.into(), types), |plan| {
+            let table = spi(client.select(plan, Some(1), &[sid.into(), seq.into()]));
+            let row = table.into_iter().next()?;
+            Some(Reading {
+                session_id: sid,
+                seq,
+                ts_us: ts_us(spi(row.get(1))).unwrap_or_default(),
+                set_no: spi(row.get(2)),
+                reps: spi(row.get(3)),
+                load_kg: spi(row.get(4)),
+                rom: spi(row.get(5)),
+                distance_m: spi(row.get(6)),
+                speed_kmh: spi(row.get(7)),
+                incline_pct: spi(row.get(8)),
+                heart_rate: spi(row.get(9)),
+                power_w: spi(row.get(10)),
+            })
+        })
+    })
+}
+
+/// Stored readings with a distance just below and just above `seq`.
+fn stored_neighbours(sid: i64, seq: i32) -> (Option<(i32, f32)>, Option<(i32, f32)>) {
+    fn parse(s: Option<String>) -> Option<(i32, f32)> {
+        let s = s?;
+        let (a, b) = s.trim_matches(|c| c == '(' || c == ')').split_once(',')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    }
+    Spi::connect(|client| {
+        let types = vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT4OID)];
+        with_plan(&client, "neighbours", false, || (Q_NEIGHBOURS.into(), types), |plan| {
+            let table = spi(client.select(plan, Some(1), &[sid.into(), seq.into()]));
+            match table.into_iter().next() {
+                Some(row) => (parse(spi(row.get(1))), parse(spi(row.get(2)))),
+                None => (None, None),
+            }
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statement trigger
+
+#[pg_trigger]
+fn readings_flush<'a>(
+    _trigger: &'a pgrx::PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, pgrx::PgTriggerError> {
+    let key = statement_key();
+    let Some(batch) = BATCH.with(|cell| cell.borrow_mut().take()) else {
+        return Ok(None);
+    };
+    if batch.key != key || batch.restoring {
+        return Ok(None);
+    }
+    flush(batch);
+    Ok(None)
+}
+
+fn flush(batch: Batch) {
+    let mut sessions: Vec<(i64, SessionBatch)> =
+        batch.sessions.into_iter().filter(|(_, s)| s.agg.readings > 0).collect();
+    sessions.sort_unstable_by_key(|(sid, _)| *sid);
+    Spi::connect_mut(|client| {
+        for r in &batch.rejects {
+            write_reject(client, r);
+        }
+        for (sid, sb) in &sessions {
+            let Some(meta) = &sb.meta else { continue };
+            merge_into_live(client, *sid, meta, &sb.agg);
+        }
+    });
+}
+
+fn write_reject(client: &mut SpiClient<'_>, r: &RejectRow) {
+    let x = &r.reading;
+    let args: Vec<DatumWithOid> = vec![
+        r.session_id.into(),
+        r.seq.into(),
+        ts_arg(r.ts_us),
+        x.set_no.into(),
+        x.reps.into(),
+        x.load_kg.into(),
+        x.rom.into(),
+        x.distance_m.into(),
+        x.speed_kmh.into(),
+        x.incline_pct.into(),
+        x.heart_rate.into(),
+        x.power_w.into(),
+        r.rejection.reason.as_str().into(),
+        r.rejection.detail.as_str().into(),
+    ];
+    let plan = plan_for(client, "reject", true, || (Q_REJECT.into(), reject_arg_types()));
+    spi(client.update(&*plan, None, &args));
+}
+
+/// Lock the live row, merge the statement's state into it and write it back; insert it when the
+/// session has no live row yet (retrying if a concurrent statement inserted it first).
+fn merge_into_live(client: &mut SpiClient<'_>, sid: i64, meta: &SessionMeta, batch_agg: &SessionAgg) {
+    loop {
+        let plan = plan_for(client, "lock_live", true, || (Q_LOCK_LIVE.into(), vec![PgOid::from(pg_sys::INT8OID)]));
+        let t = spi(client.update(&*plan, Some(1), &[sid.into()]));
+        let locked: Option<Option<Vec<u8>>> = t.into_iter().next().map(|row| spi(row.get::<Vec<u8>>(1)));
+        let exists = locked.is_some();
+        let mut state = match locked.flatten() {
+            Some(bytes) => SessionAgg::from_bytes(&bytes).unwrap_or_else(|e| {
+                raise(e.with_hint(format!("The live buffer of session {sid} is corrupt; run SELECT fitflow.rebuild('live_sessions').")))
+            }),
+            None => SessionAgg::default(),
+        };
+        state.merge(batch_agg);
+        let args = live_args(sid, meta.athlete_id, &meta.exercise, meta.started_at_us, &state);
+        let (name, sql): (&'static str, fn() -> String) =
+            if exists { ("update_live", q_update_live) } else { ("insert_live", q_insert_live) };
+        let plan = plan_for(client, name, true, || (sql(), live_arg_types()));
+        let written = spi(client.update(&*plan, None, &args)).len();
+        if written == 1 || exists {
+            return;
+        }
+    }
+}
+
+/// The 19 values of a live_sessions row.
+pub(crate) fn live_args<'a>(
+    sid: i64,
+    athlete_id: i64,
+    exercise: &'a str,
+    started_at_us: i64,
+    state: &SessionAgg,
+) -> Vec<DatumWithOid<'a>> {
+    let s = state.summary();
+    vec![
+        sid.into(),
+        athlete_id.into(),
+        exercise.into(),
+        ts_arg(Some(started_at_us)),
+        s.readings.into(),
+        s.last_seq.into(),
+        ts_arg(s.last_ts_us),
+        s.sets.into(),
+        s.reps.into(),
+        s.full_range_reps.into(),
+        s.tonnage_kg.into(),
+        s.max_load_kg.into(),
+        s.distance_m.into(),
+        s.duration_s.into(),
+        s.avg_heart_rate.into(),
+        s.max_heart_rate.into(),
+        s.avg_speed_kmh.into(),
+        (s.reps_per_min_max.min(i32::MAX as i64) as i32).into(),
+        state.to_bytes().into(),
+    ]
+}
