@@ -48,8 +48,12 @@ install_extension() {
     [ "${FITFLOW_PROFILE:-release}" = release ] && flags+=(--release)
     [ "$(id -u)" -eq 0 ] || flags+=(--sudo)
     say "building and installing fitflow (${FITFLOW_PROFILE:-release})"
-    (cd "$FITFLOW_ROOT" && cargo pgrx install "${flags[@]}" 2>&1 | grep -E '^(error|warning: unused)|Finished installing' || true)
-    test -f "$($PG_CONFIG --sharedir)/extension/fitflow.control" || { echo "fitflow did not install" >&2; exit 1; }
+    local log="${TMPDIR:-/tmp}/fitflow-install.log"
+    if ! (cd "$FITFLOW_ROOT" && RUST_BACKTRACE=0 NO_COLOR=1 cargo pgrx install "${flags[@]}" >"$log" 2>&1); then
+        grep -v '^ *[0-9]*: \|^ *at ' "$log" | tail -40 >&2
+        echo "fitflow did not build or install (full log: $log)" >&2
+        exit 1
+    fi
 }
 
 # Start (or reuse) the local cluster: own data directory, own port, pg_cron preloaded.

@@ -117,6 +117,32 @@ CREATE INDEX rejected_readings_time_idx ON fitflow.rejected_readings (rejected_a
 -- Derived views
 -------------------------------------------------------------------------------
 
+-- The columns fitflow.session_agg() returns, the same as the aggregates of live_sessions.
+CREATE TYPE fitflow.session_summary AS (
+    readings         bigint,
+    last_seq         int,
+    last_ts          timestamptz,
+    sets             int,
+    reps             bigint,
+    full_range_reps  bigint,
+    tonnage_kg       float8,
+    max_load_kg      float8,
+    distance_m       float8,
+    duration_s       float8,
+    avg_heart_rate   float8,
+    max_heart_rate   int,
+    avg_speed_kmh    float8,
+    reps_per_min_max int
+);
+
+-- The computed columns of a workout.
+CREATE TYPE fitflow.workout_metrics AS (
+    est_1rm_kg    float8,
+    vo2_ml_kg_min float8,
+    met           float8,
+    kcal          float8
+);
+
 -- Streaming: one row per session that has readings, maintained per statement.
 CREATE TABLE fitflow.live_sessions (
     session_id       bigint      PRIMARY KEY,
@@ -172,6 +198,21 @@ CREATE TABLE fitflow.workouts (
 );
 CREATE INDEX workouts_athlete_idx ON fitflow.workouts (athlete_id, ended_at);
 CREATE INDEX workouts_ended_idx ON fitflow.workouts (ended_at);
+
+-- Catalog of derived views: refresh bookkeeping (shown through the fitflow.views view).
+CREATE TABLE fitflow.view_state (
+    view_name          text PRIMARY KEY,
+    pipeline           text NOT NULL CHECK (pipeline IN ('streaming', 'save', 'periodic', 'on-demand')),
+    maintained_by      text NOT NULL,
+    last_refresh_start timestamptz,
+    last_refresh_end   timestamptz,
+    last_rows_changed  bigint,
+    last_error         text,
+    last_error_at      timestamptz
+);
+INSERT INTO fitflow.view_state (view_name, pipeline, maintained_by) VALUES
+    ('live_sessions', 'streaming', 'statement triggers on fitflow.readings'),
+    ('workouts',      'save',      'fitflow.end_session()');
 
 -------------------------------------------------------------------------------
 -- pg_dump keeps user data. The seeded catalog rows are recreated by CREATE EXTENSION,

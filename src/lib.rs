@@ -7,6 +7,8 @@ pgrx::pg_module_magic!(name, version);
 
 mod error;
 mod gucs;
+mod save;
+mod science;
 mod stream;
 
 #[pgrx::pg_guard]
@@ -17,6 +19,23 @@ pub extern "C-unwind" fn _PG_init() {
 // Install script, in order: tables first, pgrx-generated functions next, then the SQL that
 // needs those functions (triggers, aggregates, comments, grants).
 pgrx::extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
+pgrx::extension_sql_file!(
+    "../sql/science_comments.sql",
+    name = "science_comments",
+    requires = [
+        science::one_rm, science::one_rm_all, science::vo2_walking, science::vo2_running, science::vo2_treadmill,
+        science::treadmill_speed_for_vo2, science::vo2_leg_cycling, science::vo2_arm_cycling, science::vo2_stepping,
+        science::vo2max_cooper, science::vo2max_uth, science::met, science::kcal_per_min, science::max_reps_per_min
+    ]
+);
+pgrx::extension_sql_file!(
+    "../sql/pipelines.sql",
+    name = "pipelines",
+    requires = [
+        save::session_agg_step, save::session_agg_final, save::session_state_final, save::summarize_state,
+        save::merge_states, save::workout_metrics
+    ]
+);
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -91,7 +91,8 @@ const Q_SESSION: &str = "SELECT s.athlete_id, s.started_at, s.ended_at, d.exerci
       FROM fitflow.sessions s
       JOIN fitflow.devices d ON d.device_id OPERATOR(pg_catalog.=) s.device_id
       LEFT JOIN fitflow.live_sessions ls ON ls.session_id OPERATOR(pg_catalog.=) s.session_id
-     WHERE s.session_id OPERATOR(pg_catalog.=) $1";
+     WHERE s.session_id OPERATOR(pg_catalog.=) $1
+       FOR KEY SHARE OF s";
 
 const Q_PROBE: &str = "SELECT ts, set_no, reps, load_kg, rom, distance_m, speed_kmh, incline_pct, heart_rate, power_w
       FROM fitflow.readings
@@ -391,9 +392,12 @@ fn closest(a: Option<(i32, f32)>, b: Option<(i32, f32)>, a_wins: impl Fn(&(i32, 
 }
 
 fn load_session(sid: i64) -> Option<SessionMeta> {
-    Spi::connect(|client| {
-        with_plan(&client, "session", false, || (Q_SESSION.into(), vec![PgOid::from(pg_sys::INT8OID)]), |plan| {
-            let table = spi(client.select(plan, Some(1), &[sid.into()]));
+    // FOR KEY SHARE: a concurrent end_session (FOR UPDATE of the session) waits for this
+    // statement, or this statement sees the session ended.
+    Spi::connect_mut(|client| {
+        let plan = plan_for(client, "session", true, || (Q_SESSION.into(), vec![PgOid::from(pg_sys::INT8OID)]));
+        {
+            let table = spi(client.update(&*plan, Some(1), &[sid.into()]));
             let row = table.into_iter().next()?;
             let state = spi(row.get::<&[u8]>(5)).map(SessionAgg::from_bytes).transpose();
             let stored = match state {
@@ -408,7 +412,7 @@ fn load_session(sid: i64) -> Option<SessionMeta> {
                 stored_max_seq: stored.max_seq,
                 stored_last_distance: stored.last_distance,
             })
-        })
+        }
     })
 }
 

@@ -8,5 +8,6 @@
 
 pub mod error;
 pub mod rules;
+pub mod save;
 pub mod science;
 pub mod stream;

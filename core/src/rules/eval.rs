@@ -13,8 +13,8 @@ use crate::error::{FitError, FitResult, Kind};
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// Deepest plain JsonLogic rule accepted (the JSON parser itself stops at 128).
-pub(crate) const MAX_PLAIN_DEPTH: usize = 256;
+/// Deepest plain JsonLogic rule accepted (serde_json's parser stops at 128 too).
+pub(crate) const MAX_PLAIN_DEPTH: usize = 128;
 
 /// What `var` reads.
 #[derive(Clone, Copy)]
@@ -236,7 +236,8 @@ fn unknown_op(name: &str) -> FitError {
     FitError::invalid_param(format!("unrecognized operation \"{name}\""))
 }
 
-/// Evaluate a compiled node.
+/// Evaluate a compiled node. The recursive path (`eval` -> `eval_op` -> `eval`)
+/// keeps its frames small; bulky cases live in separate non-inlined functions.
 pub(crate) fn eval<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
     match node {
         Node::Lit(v) => Ok(Val::of(v)),
@@ -244,6 +245,14 @@ pub(crate) fn eval<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> FitResult<Val<'
             Scope::Workout(w) => Val::of(w.get(usize::from(*i))),
             _ => Val::Null,
         }),
+        Node::Op(op, args) => eval_op(*op, args, scope),
+        _ => eval_other(node, scope),
+    }
+}
+
+#[inline(never)]
+fn eval_other<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
+    match node {
         Node::Var(path, default) => match resolve(scope, path) {
             Some(v) => Ok(v),
             None => match default {
@@ -264,7 +273,6 @@ pub(crate) fn eval<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> FitResult<Val<'
             }
         }
         Node::List(items) => Ok(Val::Arr(eval_all(items, scope)?)),
-        Node::Op(op, args) => eval_op(*op, args, scope),
         Node::Unknown(name) => Err(unknown_op(name)),
         Node::Param(name, default) => match default {
             Some(v) => Ok(Val::of(v)),
@@ -277,6 +285,7 @@ pub(crate) fn eval<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> FitResult<Val<'
                 agg.name()
             ))),
         },
+        Node::Lit(_) | Node::Field(_) | Node::Op(..) => eval(node, scope),
     }
 }
 
@@ -317,39 +326,58 @@ fn for_each_elem<'a>(
 
 fn eval_op<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
     match op {
-        Op::If | Op::Ternary => {
-            let mut i = 0;
-            while i + 1 < args.len() {
-                if eval(&args[i], scope)?.truthy() {
-                    return eval(&args[i + 1], scope);
-                }
-                i += 2;
-            }
-            match args.get(i) {
-                Some(last) => eval(last, scope),
-                None => Ok(Val::Null),
-            }
+        // Binary comparisons without building a vector (the hot path of predicates).
+        Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le if args.len() <= 2 => {
+            let a = arg(args, 0, scope)?;
+            let b = arg(args, 1, scope)?;
+            Ok(Val::Bool(compare(op, &a, &b, scope.is_rule())))
         }
-        Op::And => {
+        Op::And | Op::Or => {
             let mut cur = Val::Null;
             for a in args {
                 cur = eval(a, scope)?;
-                if !cur.truthy() {
+                if cur.truthy() == (op == Op::Or) {
                     return Ok(cur);
                 }
             }
             Ok(cur)
         }
-        Op::Or => {
-            let mut cur = Val::Null;
-            for a in args {
-                cur = eval(a, scope)?;
-                if cur.truthy() {
-                    return Ok(cur);
-                }
-            }
-            Ok(cur)
+        Op::Not | Op::NotNot => {
+            let truthy = arg(args, 0, scope)?.truthy();
+            rest_only(args, scope)?;
+            Ok(Val::Bool(truthy == (op == Op::NotNot)))
         }
+        Op::If | Op::Ternary => eval_if(args, scope),
+        Op::Filter | Op::Some | Op::None | Op::Map | Op::Reduce | Op::All => eval_scoped(op, args, scope),
+        _ => eval_eager(op, args, scope),
+    }
+}
+
+#[inline(never)]
+fn eval_eager<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
+    let vals = eval_all(args, scope)?;
+    apply_eager(op, vals, scope)
+}
+
+#[inline(never)]
+fn eval_if<'a>(args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
+    let mut i = 0;
+    while i + 1 < args.len() {
+        if eval(&args[i], scope)?.truthy() {
+            return eval(&args[i + 1], scope);
+        }
+        i += 2;
+    }
+    match args.get(i) {
+        Some(last) => eval(last, scope),
+        None => Ok(Val::Null),
+    }
+}
+
+/// The operators that evaluate a sub-rule per array element.
+#[inline(never)]
+fn eval_scoped<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
+    match op {
         Op::Filter | Op::Some | Op::None => {
             let data = match args.first() {
                 Some(a) => eval(a, scope)?,
@@ -429,26 +457,7 @@ fn eval_op<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val
             })?;
             Ok(Val::Bool(all))
         }
-        // Binary comparisons without building a vector (the hot path of predicates).
-        Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge if args.len() <= 2 => {
-            let a = arg(args, 0, scope)?;
-            let b = arg(args, 1, scope)?;
-            Ok(Val::Bool(compare(op, &a, &b, scope.is_rule())))
-        }
-        Op::Lt | Op::Le if args.len() <= 2 => {
-            let a = arg(args, 0, scope)?;
-            let b = arg(args, 1, scope)?;
-            Ok(Val::Bool(compare(op, &a, &b, scope.is_rule())))
-        }
-        Op::Not | Op::NotNot => {
-            let truthy = arg(args, 0, scope)?.truthy();
-            rest_only(args, scope)?;
-            Ok(Val::Bool(truthy == (op == Op::NotNot)))
-        }
-        _ => {
-            let vals = eval_all(args, scope)?;
-            apply_eager(op, vals, scope)
-        }
+        _ => eval_eager(op, args, scope),
     }
 }
 

@@ -1,1 +1,57 @@
-//! (in progress)
+//! The rule engine: plain JsonLogic and challenge rules.
+//!
+//! - [`jsonlogic`] evaluates a plain JsonLogic rule against JSON data, following the
+//!   reference implementation json-logic-js (truthiness, `==` coercion, numbers in
+//!   strings). [`JsonLogic`] is the same, compiled once for repeated evaluation.
+//! - [`compile`] validates a challenge rule into a [`Rule`]: JsonLogic plus the
+//!   fitness operators `workouts`, `count`, `sum`, `max`, `min`, `avg`,
+//!   `distinct_days`, `streak_days`, `streak_weeks` and `param`. A `Rule` has a
+//!   canonical JSON form ([`Rule::to_json`]) and a compact binary form
+//!   ([`Rule::to_msgpack`]).
+//! - [`evaluate`] runs a rule over an athlete's [`Workout`]s and reports progress per
+//!   node ([`Evaluation`]).
+//!
+//! docs/rules.md documents the operators, the progress semantics and where fitflow
+//! chose among diverging JsonLogic behaviours.
+
+mod eval;
+mod node;
+mod progress;
+mod rule;
+mod value;
+mod workout;
+
+pub use progress::{evaluate, Evaluation, NodeReport, MAX_FALSE_PROGRESS};
+pub use rule::{compile, Rule, MAX_RULE_DEPTH};
+pub use workout::{field_index, FieldType, Workout, WORKOUT_FIELDS};
+
+use crate::error::FitResult;
+use serde_json::Value;
+
+/// A plain JsonLogic rule compiled once for repeated evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonLogic {
+    root: node::Node,
+}
+
+impl JsonLogic {
+    /// Compile a plain JsonLogic rule. Unknown operators are accepted here and fail
+    /// when (and only if) evaluation reaches them, as in json-logic-js; only a rule
+    /// nested deeper than 128 levels is refused (54000).
+    pub fn compile(rule: &Value) -> FitResult<JsonLogic> {
+        Ok(JsonLogic { root: eval::compile_plain(rule)? })
+    }
+
+    /// Evaluate against `data`. An unknown operator reached is a 22023 error
+    /// `unrecognized operation "xyz"`.
+    pub fn apply(&self, data: &Value) -> FitResult<Value> {
+        let d = value::Val::of(data);
+        Ok(eval::eval(&self.root, &eval::Scope::Data(&d))?.into_json())
+    }
+}
+
+/// Evaluate a plain JsonLogic rule against `data` (json-logic-js semantics).
+pub fn jsonlogic(rule: &Value, data: &Value) -> FitResult<Value> {
+    JsonLogic::compile(rule)?.apply(data)
+}
+

@@ -83,8 +83,6 @@ macro_rules! ops {
         pub(crate) enum Op { $($variant),* }
 
         impl Op {
-            pub(crate) const ALL: &'static [Op] = &[$(Op::$variant),*];
-
             pub(crate) fn name(self) -> &'static str {
                 match self { $(Op::$variant => $name),* }
             }

@@ -72,15 +72,6 @@ impl<'a> Val<'a> {
         }
     }
 
-    /// Element `i` of an array value.
-    pub(crate) fn index(&self, i: usize) -> Option<Val<'a>> {
-        match self {
-            Val::Ref(Value::Array(a)) => a.get(i).map(Val::of),
-            Val::Arr(a) => a.get(i).cloned(),
-            _ => None,
-        }
-    }
-
     /// Iterate the elements of an array value (empty for anything else).
     pub(crate) fn elements(&self) -> Vec<Val<'a>> {
         match self {

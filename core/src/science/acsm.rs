@@ -3,8 +3,8 @@
 //!
 //! Source: American College of Sports Medicine, *ACSM's Guidelines for Exercise Testing and
 //! Prescription*, 10th ed. (Riebe, Ehrman, Liguori, Magal eds.), Wolters Kluwer, 2018, table
-//! "ACSM metabolic calculations for the estimation of energy expenditure" (chapter 6); the same
-//! equations and validity ranges appear in earlier editions and in *ACSM's Resource Manual*.
+//! "ACSM metabolic calculations for the estimation of energy expenditure"; the same
+//! equations and validity ranges appear in earlier editions.
 //!
 //! | equation | VO2 (ml/kg/min) | stated range |
 //! |---|---|---|

@@ -16,7 +16,7 @@ pub mod one_rm;
 pub mod vo2max;
 pub mod window;
 
-pub use crate::error::{FitError, FitResult};
+use crate::error::{FitError, FitResult};
 pub use acsm::{
     treadmill_speed_for_vo2, vo2_arm_cycling, vo2_leg_cycling, vo2_running, vo2_stepping, vo2_treadmill, vo2_walking,
     KGM_PER_MIN_PER_WATT, TREADMILL_RUN_FROM_KMH,

@@ -21,8 +21,8 @@
 //! (1997) validated all seven on sets of at most 10, and Reynolds, Gordon and Robergs (2006, J
 //! Strength Cond Res 20(3):584-592) conclude that no more than 10 repetitions should be used in
 //! linear prediction equations. The exponential forms (Mayhew, Wathan) flatten out at high rep
-//! counts by construction (they were fitted to reps-to-fatigue tests with light loads, 55-95% of
-//! 1RM); we accept them up to 15 reps, the last row of the NSCA %1RM-reps table. Outside these
+//! counts by construction (they were fitted to reps-to-fatigue tests including light loads); we
+//! accept them up to 15 reps, the last row of the NSCA %1RM-reps table. Outside these
 //! ranges the call fails with 22023 and a HINT giving the range.
 //!
 //! One repetition returns the load exactly for every formula. Only Brzycki and Lombardi do this by

@@ -102,6 +102,12 @@ pub struct SessionAgg {
     /// Speed: sum of `round(speed_kmh * 1e6)`, count.
     pub speed_sum_u: i128,
     pub speed_count: i64,
+    /// Incline: sum of `round(incline_pct * 1e6)`, count (for the ACSM treadmill equations).
+    pub incline_sum_u: i128,
+    pub incline_count: i64,
+    /// Power: sum of `round(power_w * 1e6)`, count (for the ACSM cycle ergometry equations).
+    pub power_sum_u: i128,
+    pub power_count: i64,
     /// set_no -> set state, for readings with reps > 0 and a set_no.
     pub sets: BTreeMap<i32, SetAgg>,
     /// (ts_us, reps) of readings with reps > 0, sorted by ts, one entry per distinct ts (reps at
@@ -127,6 +133,8 @@ pub struct Summary {
     pub avg_heart_rate: Option<f64>,
     pub max_heart_rate: Option<i32>,
     pub avg_speed_kmh: Option<f64>,
+    pub avg_incline_pct: Option<f64>,
+    pub avg_power_w: Option<f64>,
     pub reps_per_min_max: i64,
     pub best_set: Option<BestSet>,
 }
@@ -221,6 +229,14 @@ impl SessionAgg {
             self.speed_sum_u = self.speed_sum_u.wrapping_add(i128::from(micro(v)));
             self.speed_count = self.speed_count.wrapping_add(1);
         }
+        if let Some(v) = r.incline_pct {
+            self.incline_sum_u = self.incline_sum_u.wrapping_add(i128::from(micro(v)));
+            self.incline_count = self.incline_count.wrapping_add(1);
+        }
+        if let Some(v) = r.power_w {
+            self.power_sum_u = self.power_sum_u.wrapping_add(i128::from(micro(v)));
+            self.power_count = self.power_count.wrapping_add(1);
+        }
     }
 
     /// Merges another state into this one: afterwards `self` is the state of both sets of
@@ -241,6 +257,10 @@ impl SessionAgg {
         self.hr_max = max_opt(self.hr_max, o.hr_max);
         self.speed_sum_u = self.speed_sum_u.wrapping_add(o.speed_sum_u);
         self.speed_count = self.speed_count.wrapping_add(o.speed_count);
+        self.incline_sum_u = self.incline_sum_u.wrapping_add(o.incline_sum_u);
+        self.incline_count = self.incline_count.wrapping_add(o.incline_count);
+        self.power_sum_u = self.power_sum_u.wrapping_add(o.power_sum_u);
+        self.power_count = self.power_count.wrapping_add(o.power_count);
         for (set_no, s) in &o.sets {
             let mine = self.sets.entry(*set_no).or_default();
             mine.max_load_kg = max_f32(mine.max_load_kg, s.max_load_kg);
@@ -325,6 +345,10 @@ impl SessionAgg {
             max_heart_rate: self.hr_max,
             avg_speed_kmh: (self.speed_count != 0)
                 .then(|| self.speed_sum_u as f64 / MICRO / self.speed_count as f64),
+            avg_incline_pct: (self.incline_count != 0)
+                .then(|| self.incline_sum_u as f64 / MICRO / self.incline_count as f64),
+            avg_power_w: (self.power_count != 0)
+                .then(|| self.power_sum_u as f64 / MICRO / self.power_count as f64),
             reps_per_min_max: self.reps_per_min_max(),
             best_set: self.best_set(),
         }

@@ -77,6 +77,10 @@ pub(crate) fn encode(s: &SessionAgg) -> Vec<u8> {
     put_i(&mut out, s.hr_count.into());
     put_i(&mut out, s.speed_sum_u);
     put_i(&mut out, s.speed_count.into());
+    put_i(&mut out, s.incline_sum_u);
+    put_i(&mut out, s.incline_count.into());
+    put_i(&mut out, s.power_sum_u);
+    put_i(&mut out, s.power_count.into());
     if let Some(v) = s.max_seq {
         put_i(&mut out, v.into());
     }
@@ -240,6 +244,10 @@ pub(crate) fn decode(b: &[u8]) -> FitResult<SessionAgg> {
         hr_count: r.i64()?,
         speed_sum_u: r.i128()?,
         speed_count: r.i64()?,
+        incline_sum_u: r.i128()?,
+        incline_count: r.i64()?,
+        power_sum_u: r.i128()?,
+        power_count: r.i64()?,
         ..SessionAgg::default()
     };
     if flags & F_MAX_SEQ != 0 {

@@ -75,6 +75,8 @@ fn weights_fixture_hand_computed() {
         avg_heart_rate: Some(110.0),
         max_heart_rate: Some(120),
         avg_speed_kmh: None,
+        avg_incline_pct: None,
+        avg_power_w: None,
         // Window [159 s, 219 s): set 2 reps at 159..177 (7) + all 10 of set 3 (200..218) = 17.
         // Any window holding 218 starts after 158 s, so it cannot hold set 2's 156 s rep.
         reps_per_min_max: 17,
@@ -133,6 +135,9 @@ fn cardio_fixture_hand_computed() {
         max_heart_rate: Some(138),
         // 10+10+11+11+12+12+12+11.5+11.5+10.5 = 111.5 over 10 = 11.15
         avg_speed_kmh: Some(111.5 / 10.0),
+        // every sample at 1.5 % and 180 W
+        avg_incline_pct: Some(1.5),
+        avg_power_w: Some(180.0),
         reps_per_min_max: 0,
         best_set: None,
     };
@@ -421,6 +426,14 @@ fn oracle(rs: &[Reading]) -> Summary {
             .then(|| hrs.iter().map(|&h| f64::from(h)).sum::<f64>() / hrs.len() as f64),
         max_heart_rate: hrs.iter().copied().max(),
         avg_speed_kmh: (!speeds.is_empty()).then(|| speeds.iter().sum::<f64>() / speeds.len() as f64),
+        avg_incline_pct: {
+            let v: Vec<f64> = rs.iter().filter_map(|r| r.incline_pct).map(f64::from).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        },
+        avg_power_w: {
+            let v: Vec<f64> = rs.iter().filter_map(|r| r.power_w).map(f64::from).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        },
         reps_per_min_max,
         best_set: best,
     }

@@ -1,0 +1,299 @@
+-- fitflow 0.1.0: streaming and save pipelines (SQL side), rebuild/refresh, the views catalog.
+-- Runs after the Rust functions exist. Every name is schema-qualified; every function pins
+-- its search_path.
+
+-------------------------------------------------------------------------------
+-- Aggregates over readings (state = fitflow_core::stream::SessionAgg)
+-------------------------------------------------------------------------------
+CREATE AGGREGATE fitflow.session_agg(fitflow.readings) (
+    SFUNC = fitflow.session_agg_step, STYPE = internal, FINALFUNC = fitflow.session_agg_final
+);
+COMMENT ON AGGREGATE fitflow.session_agg(fitflow.readings) IS
+    'The live_sessions aggregates over any set of readings of one session: equal to the live buffer when taken over all its stored readings.';
+CREATE AGGREGATE fitflow.session_state(fitflow.readings) (
+    SFUNC = fitflow.session_agg_step, STYPE = internal, FINALFUNC = fitflow.session_state_final
+);
+COMMENT ON AGGREGATE fitflow.session_state(fitflow.readings) IS
+    'The binary aggregation state over a set of readings (what live_sessions.state stores).';
+COMMENT ON FUNCTION fitflow.summarize_state(bytea) IS 'The live_sessions columns of a binary aggregation state.';
+COMMENT ON FUNCTION fitflow.merge_states(bytea, bytea) IS 'Merges two aggregation states: merge(state(a), state(b)) = state(a ++ b).';
+COMMENT ON FUNCTION fitflow.workout_metrics(bytea, text, text, double precision) IS
+    'est_1rm_kg (Epley, best set), and for treadmill and bike the ACSM VO2 (ml/kg/min), MET and kcal of a final session state.';
+
+-------------------------------------------------------------------------------
+-- Rows of the derived tables, each built by exactly one function so that the
+-- pipeline and rebuild produce identical rows.
+-------------------------------------------------------------------------------
+CREATE FUNCTION fitflow.workout_row(
+    p_session_id bigint, p_athlete_id bigint, p_exercise text, p_kind text, p_started_at timestamptz,
+    p_ended_at timestamptz, p_body_mass_kg double precision, p_state bytea, p_compacted boolean)
+RETURNS fitflow.workouts
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT p_session_id, p_athlete_id, p_exercise, p_kind, p_started_at, p_ended_at,
+           s.readings, s.last_seq, s.last_ts, s.sets, s.reps, s.full_range_reps, s.tonnage_kg, s.max_load_kg,
+           s.distance_m, s.duration_s, s.avg_heart_rate, s.max_heart_rate, s.avg_speed_kmh, s.reps_per_min_max,
+           m.est_1rm_kg, m.vo2_ml_kg_min, m.met, m.kcal, p_compacted, p_state
+      FROM fitflow.summarize_state(p_state) s,
+           fitflow.workout_metrics(p_state, p_kind, p_exercise, p_body_mass_kg) m
+$$;
+COMMENT ON FUNCTION fitflow.workout_row(bigint, bigint, text, text, timestamptz, timestamptz, double precision, bytea, boolean) IS
+    'The workouts row of a session from its final aggregation state (used by end_session and rebuild alike).';
+
+CREATE FUNCTION fitflow.live_row(
+    p_session_id bigint, p_athlete_id bigint, p_exercise text, p_started_at timestamptz, p_state bytea)
+RETURNS fitflow.live_sessions
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT p_session_id, p_athlete_id, p_exercise, p_started_at,
+           s.readings, s.last_seq, s.last_ts, s.sets, s.reps, s.full_range_reps, s.tonnage_kg, s.max_load_kg,
+           s.distance_m, s.duration_s, s.avg_heart_rate, s.max_heart_rate, s.avg_speed_kmh, s.reps_per_min_max,
+           p_state
+      FROM fitflow.summarize_state(p_state) s
+$$;
+COMMENT ON FUNCTION fitflow.live_row(bigint, bigint, text, timestamptz, bytea) IS
+    'The live_sessions row of a session from an aggregation state (what the streaming stage writes).';
+
+-------------------------------------------------------------------------------
+-- Save: end_session
+-------------------------------------------------------------------------------
+CREATE FUNCTION fitflow.end_session(session_id bigint, ended_at timestamptz DEFAULT pg_catalog.now())
+RETURNS fitflow.workouts
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_sid ALIAS FOR $1;
+    v_end timestamptz := $2;
+    w fitflow.workouts;
+    s record;
+    v_state bytea;
+BEGIN
+    IF v_sid IS NULL OR v_end IS NULL THEN
+        RAISE EXCEPTION 'session_id and ended_at must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO w FROM fitflow.workouts x WHERE x.session_id OPERATOR(pg_catalog.=) v_sid;
+    IF FOUND THEN
+        RETURN w;   -- idempotent: the saved workout, unchanged
+    END IF;
+    SELECT ss.session_id, ss.athlete_id, ss.started_at, ss.ended_at, d.exercise, e.kind,
+           a.body_mass_kg::double precision AS body_mass_kg
+      INTO s
+      FROM fitflow.sessions ss
+      JOIN fitflow.devices d ON d.device_id OPERATOR(pg_catalog.=) ss.device_id
+      JOIN fitflow.exercises e ON e.exercise OPERATOR(pg_catalog.=) d.exercise
+      JOIN fitflow.athletes a ON a.athlete_id OPERATOR(pg_catalog.=) ss.athlete_id
+     WHERE ss.session_id OPERATOR(pg_catalog.=) v_sid
+       FOR UPDATE OF ss;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'session % does not exist', v_sid
+            USING ERRCODE = 'undefined_object', HINT = 'Create it in fitflow.sessions first.';
+    END IF;
+    -- A concurrent end_session may have saved it while we waited for the lock.
+    SELECT * INTO w FROM fitflow.workouts x WHERE x.session_id OPERATOR(pg_catalog.=) v_sid;
+    IF FOUND THEN
+        RETURN w;
+    END IF;
+    -- The first recorded end wins: an app that already set sessions.ended_at keeps it.
+    v_end := coalesce(s.ended_at, v_end);
+    IF NOT pg_catalog.isfinite(v_end) OR v_end OPERATOR(pg_catalog.<) s.started_at THEN
+        RAISE EXCEPTION 'invalid ended_at for session %', v_sid
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('ended_at %s is before the session start %s or not finite.', v_end, s.started_at);
+    END IF;
+    SELECT l.state INTO v_state FROM fitflow.live_sessions l
+     WHERE l.session_id OPERATOR(pg_catalog.=) v_sid FOR UPDATE;
+    IF v_state IS NULL THEN
+        SELECT fitflow.session_state(r) INTO v_state FROM fitflow.readings r WHERE false;
+    END IF;
+    w := fitflow.workout_row(v_sid, s.athlete_id, s.exercise, s.kind, s.started_at, v_end, s.body_mass_kg, v_state, false);
+    INSERT INTO fitflow.workouts SELECT (w).*;
+    UPDATE fitflow.sessions x SET ended_at = v_end
+     WHERE x.session_id OPERATOR(pg_catalog.=) v_sid AND x.ended_at IS NULL;
+    DELETE FROM fitflow.live_sessions l WHERE l.session_id OPERATOR(pg_catalog.=) v_sid;
+    RETURN w;
+END
+$$;
+COMMENT ON FUNCTION fitflow.end_session(bigint, timestamptz) IS
+    'Freezes a session into fitflow.workouts from its live buffer. Idempotent: a second call returns the saved row and writes nothing. Uses ended_at (or the end already recorded on the session), never the clock, inside the derivation.';
+
+-------------------------------------------------------------------------------
+-- Compaction: after it, the workout row is the authority for its session.
+-------------------------------------------------------------------------------
+CREATE FUNCTION fitflow.compact_readings(older_than interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_cutoff timestamptz;
+    n bigint;
+BEGIN
+    IF older_than OPERATOR(pg_catalog.<) interval '0' THEN
+        RAISE EXCEPTION 'invalid interval "%"', older_than
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass a non-negative age, for example interval ''30 days''.';
+    END IF;
+    v_cutoff := pg_catalog.now() OPERATOR(pg_catalog.-) older_than;
+    PERFORM pg_catalog.set_config('fitflow.compacting', 'on', true);
+    WITH victims AS (
+        UPDATE fitflow.workouts w SET compacted = true
+         WHERE NOT w.compacted AND w.ended_at OPERATOR(pg_catalog.<) v_cutoff
+        RETURNING w.session_id
+    )
+    DELETE FROM fitflow.readings r USING victims v WHERE r.session_id OPERATOR(pg_catalog.=) v.session_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM pg_catalog.set_config('fitflow.compacting', 'off', true);
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION fitflow.compact_readings(interval) IS
+    'Deletes the readings of workouts that ended more than older_than ago and marks those workouts compacted; rebuild keeps them as they are. Returns the readings deleted.';
+
+-------------------------------------------------------------------------------
+-- Rebuild and refresh
+-------------------------------------------------------------------------------
+
+-- Replace the rows of `target` by those of the temp table `fresh` (same row type), touching
+-- only rows that differ. Returns the rows inserted + deleted.
+CREATE FUNCTION fitflow.sync_rows(target regclass, key text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    d bigint;
+    i bigint;
+BEGIN
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.fresh f
+           WHERE f.%I OPERATOR(pg_catalog.=) t.%I AND (f.*)::text OPERATOR(pg_catalog.=) (t.*)::text)',
+        target, key, key);
+    GET DIAGNOSTICS d = ROW_COUNT;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s SELECT f.* FROM pg_temp.fresh f
+          WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.%I OPERATOR(pg_catalog.=) f.%I)',
+        target, target, key, key);
+    GET DIAGNOSTICS i = ROW_COUNT;
+    RETURN d OPERATOR(pg_catalog.+) i;
+END
+$$;
+
+CREATE FUNCTION fitflow.rebuild_live_sessions()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE n bigint;
+BEGIN
+    CREATE TEMP TABLE fresh ON COMMIT DROP AS
+    SELECT (fitflow.live_row(s.session_id, s.athlete_id, d.exercise, s.started_at, g.state)).*
+      FROM (SELECT r.session_id, fitflow.session_state(r) AS state
+              FROM fitflow.readings r GROUP BY r.session_id) g
+      JOIN fitflow.sessions s ON s.session_id OPERATOR(pg_catalog.=) g.session_id
+      JOIN fitflow.devices d ON d.device_id OPERATOR(pg_catalog.=) s.device_id
+     WHERE s.ended_at IS NULL;
+    n := fitflow.sync_rows('fitflow.live_sessions', 'session_id');
+    DROP TABLE pg_temp.fresh;
+    RETURN n;
+END
+$$;
+
+CREATE FUNCTION fitflow.rebuild_workouts()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE n bigint;
+BEGIN
+    CREATE TEMP TABLE fresh ON COMMIT DROP AS
+    SELECT (fitflow.workout_row(s.session_id, s.athlete_id, d.exercise, e.kind, s.started_at, s.ended_at,
+                                a.body_mass_kg::double precision, coalesce(g.state, x.empty), false)).*
+      FROM fitflow.sessions s
+      JOIN fitflow.devices d ON d.device_id OPERATOR(pg_catalog.=) s.device_id
+      JOIN fitflow.exercises e ON e.exercise OPERATOR(pg_catalog.=) d.exercise
+      JOIN fitflow.athletes a ON a.athlete_id OPERATOR(pg_catalog.=) s.athlete_id
+      LEFT JOIN (SELECT r.session_id, fitflow.session_state(r) AS state
+                   FROM fitflow.readings r GROUP BY r.session_id) g ON g.session_id OPERATOR(pg_catalog.=) s.session_id
+      CROSS JOIN (SELECT fitflow.session_state(r) AS empty FROM fitflow.readings r WHERE false) x
+     WHERE s.ended_at IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM fitflow.workouts w
+                        WHERE w.session_id OPERATOR(pg_catalog.=) s.session_id AND w.compacted);
+    -- Compacted workouts are the authority: carried over unchanged.
+    INSERT INTO pg_temp.fresh SELECT w.* FROM fitflow.workouts w WHERE w.compacted;
+    n := fitflow.sync_rows('fitflow.workouts', 'session_id');
+    DROP TABLE pg_temp.fresh;
+    RETURN n;
+END
+$$;
+
+-- Incremental maintenance of the save view: ended sessions without a workout (for example
+-- ended by setting sessions.ended_at directly) get one.
+CREATE FUNCTION fitflow.refresh_workouts()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint := 0;
+    v_sid bigint;
+BEGIN
+    FOR v_sid IN SELECT s.session_id FROM fitflow.sessions s
+                  WHERE s.ended_at IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM fitflow.workouts w WHERE w.session_id OPERATOR(pg_catalog.=) s.session_id)
+                  ORDER BY s.session_id
+    LOOP
+        PERFORM fitflow.end_session(v_sid, 'infinity');
+        n := n OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
+CREATE FUNCTION fitflow.view_names() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.string_agg(pg_catalog.quote_literal(view_name), ', ' ORDER BY view_name) FROM fitflow.view_state
+$$;
+
+-- Runs one maintenance function for a view with the bookkeeping of fitflow.view_state. The
+-- work runs in a subtransaction: if it fails the previous rows stay, the error is recorded
+-- and re-raised.
+CREATE FUNCTION fitflow.run_maintenance(view text, mode text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_start timestamptz := pg_catalog.clock_timestamp();
+    n bigint;
+    v_msg text;
+    v_state text;
+BEGIN
+    IF view IS NULL OR NOT EXISTS (SELECT 1 FROM fitflow.view_state v WHERE v.view_name OPERATOR(pg_catalog.=) view) THEN
+        RAISE EXCEPTION 'unrecognized view "%"', view
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Valid views are ' || fitflow.view_names() || '.';
+    END IF;
+    BEGIN
+        n := CASE pg_catalog.format('%s:%s', mode, view)
+            WHEN 'rebuild:live_sessions' THEN fitflow.rebuild_live_sessions()
+            WHEN 'refresh:live_sessions' THEN 0     -- always current: maintained per statement
+            WHEN 'rebuild:workouts' THEN fitflow.rebuild_workouts()
+            WHEN 'refresh:workouts' THEN fitflow.refresh_workouts()
+            ELSE fitflow.run_view_maintenance(view, mode)
+        END;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+        UPDATE fitflow.view_state v
+           SET last_error = pg_catalog.format('%s (SQLSTATE %s)', v_msg, v_state), last_error_at = pg_catalog.clock_timestamp()
+         WHERE v.view_name OPERATOR(pg_catalog.=) view;
+        RAISE;
+    END;
+    UPDATE fitflow.view_state v
+       SET last_refresh_start = v_start, last_refresh_end = pg_catalog.clock_timestamp(), last_rows_changed = n,
+           last_error = NULL, last_error_at = NULL
+     WHERE v.view_name OPERATOR(pg_catalog.=) view;
+    RETURN n;
+END
+$$;
+
+-- Extension point for the views of later pipelines.
+CREATE FUNCTION fitflow.run_view_maintenance(view text, mode text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'view "%" has no % function', view, mode USING ERRCODE = 'feature_not_supported';
+END
+$$;
+
+CREATE FUNCTION fitflow.rebuild(view text) RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$ SELECT fitflow.run_maintenance(view, 'rebuild') $$;
+CREATE FUNCTION fitflow.refresh(view text) RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$ SELECT fitflow.run_maintenance(view, 'refresh') $$;
+COMMENT ON FUNCTION fitflow.rebuild(text) IS
+    'Recomputes a derived view from the sources of truth and returns the rows changed; gives the same rows as refresh.';
+COMMENT ON FUNCTION fitflow.refresh(text) IS
+    'Brings a derived view up to date incrementally and returns the rows changed.';
