@@ -7,6 +7,7 @@
 //! in seconds with plain `cargo test -p fitflow-core`.
 
 pub mod error;
+pub mod periodic;
 pub mod rules;
 pub mod save;
 pub mod science;

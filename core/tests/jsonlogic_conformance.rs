@@ -100,3 +100,18 @@ fn absurd_nesting_is_refused_not_a_stack_overflow() {
     }
     assert_eq!(jsonlogic(&rule, &Value::Null), Ok(Value::Bool(true)));
 }
+
+#[test]
+fn runaway_growth_is_refused() {
+    // Doubling a string 30 times in reduce would build 1 GiB; the cap (16 MiB) stops it.
+    let rule = serde_json::json!({"reduce": [
+        {"merge": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30]},
+        {"cat": [{"var": "accumulator"}, {"var": "accumulator"}]},
+        "x"
+    ]});
+    let err = jsonlogic(&rule, &Value::Null).unwrap_err();
+    assert_eq!((err.sqlstate(), err.message.as_str()), ("54000", "result of operator \"cat\" is too large"));
+    // Ten doublings (1 KiB) are fine.
+    let rule = serde_json::json!({"reduce": [[1,2,3,4,5,6,7,8,9,10], {"cat": [{"var": "accumulator"}, {"var": "accumulator"}]}, "x"]});
+    assert_eq!(jsonlogic(&rule, &Value::Null).unwrap().as_str().map(str::len), Some(1024));
+}

@@ -2,6 +2,8 @@
 //! (started by `scripts/test.sh`) with the installed extension, and drives it through SQL the way
 //! apps, DBAs and sensor bridges do.
 
+pub mod gym;
+
 use postgres::{Client, NoTls};
 use std::process::Command;
 

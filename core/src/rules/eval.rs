@@ -16,6 +16,15 @@ use std::borrow::Cow;
 /// Deepest plain JsonLogic rule accepted (serde_json's parser stops at 128 too).
 pub(crate) const MAX_PLAIN_DEPTH: usize = 128;
 
+/// Largest array (elements) or string (bytes) `merge` and `cat` may build, so that a
+/// rule doubling a value in `reduce` cannot exhaust the backend's memory.
+pub(crate) const MAX_BUILT_LEN: usize = 16 * 1024 * 1024;
+
+fn too_large(op: &str) -> FitError {
+    FitError::new(Kind::ProgramLimitExceeded, format!("result of operator \"{op}\" is too large"))
+        .with_detail(format!("JsonLogic values may hold at most {MAX_BUILT_LEN} elements or bytes."))
+}
+
 /// What `var` reads.
 #[derive(Clone, Copy)]
 pub(crate) enum Scope<'a, 'c> {
@@ -560,6 +569,9 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
             for v in &vals {
                 push_cat(v, &mut out);
             }
+            if out.len() > MAX_BUILT_LEN {
+                return Err(too_large("cat"));
+            }
             Val::Str(Cow::Owned(out))
         }
         Op::Substr => substr(&vals),
@@ -586,6 +598,9 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
                 } else {
                     out.push(v);
                 }
+            }
+            if out.len() > MAX_BUILT_LEN {
+                return Err(too_large("merge"));
             }
             Val::Arr(out)
         }

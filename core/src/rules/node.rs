@@ -1,14 +1,19 @@
 //! The compiled tree shared by plain JsonLogic and challenge rules.
 //!
-//! The same enum is what [`super::Rule`] stores in MessagePack (rmp-serde, variants by
-//! index), so variants and their order are part of the stored format: append new
-//! variants at the end and bump `FORMAT_VERSION` in `rule.rs` when changing one.
+//! The same tree is what [`super::Rule`] stores in MessagePack. Its serde form is
+//! hand-written to be compact: every node is one array whose first element is a
+//! small integer tag (see `TAG_*`; an operator is `[32 + op code, args...]`), so the
+//! tags and `Op` codes are part of the stored format: only append, and bump
+//! `FORMAT_VERSION` in `rule.rs` on any incompatible change.
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use std::fmt;
 
 /// A compiled expression.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
     /// A literal JSON value (scalars, and arrays or objects that contain no logic).
     Lit(Value),
@@ -35,7 +40,7 @@ pub(crate) enum Node {
 pub(crate) type Sel = Option<Node>;
 
 /// Fitness aggregates. Field numbers index `WORKOUT_FIELDS` and are numeric fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Agg {
     Count(Sel),
     Sum(Sel, u16),
@@ -79,10 +84,13 @@ impl Agg {
 macro_rules! ops {
     ($($variant:ident = $name:literal),* $(,)?) => {
         /// The JsonLogic operators of json-logic-js.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum Op { $($variant),* }
 
         impl Op {
+            /// Every operator, in code order (the stored code is the position).
+            const ALL: &'static [Op] = &[$(Op::$variant),*];
+
             pub(crate) fn name(self) -> &'static str {
                 match self { $(Op::$variant => $name),* }
             }
@@ -148,5 +156,124 @@ impl Op {
                 | Op::None
                 | Op::Log
         )
+    }
+}
+
+impl Op {
+    /// The stored code of an operator.
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(code: u8) -> Option<Op> {
+        Op::ALL.get(usize::from(code)).copied()
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Compact serde form
+
+const TAG_LIT: u8 = 0;
+const TAG_LIST: u8 = 1;
+const TAG_VAR: u8 = 2;
+const TAG_VAR_DYN: u8 = 3;
+const TAG_FIELD: u8 = 4;
+const TAG_UNKNOWN: u8 = 6;
+const TAG_PARAM: u8 = 7;
+/// Aggregates are 8 + kind: count, sum, max, min, avg, distinct_days, streak_days,
+/// streak_weeks.
+const TAG_AGG: u8 = 8;
+/// Operators are 32 + op code, followed by their arguments.
+const TAG_OP: u8 = 32;
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Node::Lit(v) => (TAG_LIT, v).serialize(s),
+            Node::List(items) => (TAG_LIST, items).serialize(s),
+            Node::Var(path, default) => (TAG_VAR, path, default).serialize(s),
+            Node::VarDyn(args) => (TAG_VAR_DYN, args).serialize(s),
+            Node::Field(i) => (TAG_FIELD, i).serialize(s),
+            Node::Unknown(name) => (TAG_UNKNOWN, name).serialize(s),
+            Node::Param(name, default) => (TAG_PARAM, name, default).serialize(s),
+            Node::Op(op, args) => {
+                let mut seq = s.serialize_seq(Some(args.len() + 1))?;
+                seq.serialize_element(&(TAG_OP + op.code()))?;
+                for a in args {
+                    seq.serialize_element(a)?;
+                }
+                seq.end()
+            }
+            Node::Agg(agg) => match agg.as_ref() {
+                Agg::Count(sel) => (TAG_AGG, sel).serialize(s),
+                Agg::Sum(sel, f) => (TAG_AGG + 1, sel, f).serialize(s),
+                Agg::Max(sel, f) => (TAG_AGG + 2, sel, f).serialize(s),
+                Agg::Min(sel, f) => (TAG_AGG + 3, sel, f).serialize(s),
+                Agg::Avg(sel, f) => (TAG_AGG + 4, sel, f).serialize(s),
+                Agg::DistinctDays(sel) => (TAG_AGG + 5, sel).serialize(s),
+                Agg::StreakDays(sel) => (TAG_AGG + 6, sel).serialize(s),
+                Agg::StreakWeeks(sel, n) => (TAG_AGG + 7, sel, n).serialize(s),
+            },
+        }
+    }
+}
+
+struct NodeVisitor;
+
+fn next<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(seq: &mut A) -> Result<T, A::Error> {
+    seq.next_element()?.ok_or_else(|| de::Error::custom("truncated node"))
+}
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a compiled rule node")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let tag: u8 = next(&mut seq)?;
+        let node = match tag {
+            TAG_LIT => Node::Lit(next(&mut seq)?),
+            TAG_LIST => Node::List(next(&mut seq)?),
+            TAG_VAR => Node::Var(next(&mut seq)?, next(&mut seq)?),
+            TAG_VAR_DYN => Node::VarDyn(next(&mut seq)?),
+            TAG_FIELD => Node::Field(next(&mut seq)?),
+            TAG_UNKNOWN => Node::Unknown(next(&mut seq)?),
+            TAG_PARAM => Node::Param(next(&mut seq)?, next(&mut seq)?),
+            t if (TAG_AGG..TAG_AGG + 8).contains(&t) => {
+                let sel: Sel = next(&mut seq)?;
+                let agg = match t - TAG_AGG {
+                    0 => Agg::Count(sel),
+                    1 => Agg::Sum(sel, next(&mut seq)?),
+                    2 => Agg::Max(sel, next(&mut seq)?),
+                    3 => Agg::Min(sel, next(&mut seq)?),
+                    4 => Agg::Avg(sel, next(&mut seq)?),
+                    5 => Agg::DistinctDays(sel),
+                    6 => Agg::StreakDays(sel),
+                    _ => Agg::StreakWeeks(sel, next(&mut seq)?),
+                };
+                Node::Agg(Box::new(agg))
+            }
+            t if t >= TAG_OP => {
+                let op = Op::from_code(t - TAG_OP).ok_or_else(|| de::Error::custom("unknown operator code"))?;
+                let mut args = Vec::new();
+                while let Some(a) = seq.next_element()? {
+                    args.push(a);
+                }
+                return Ok(Node::Op(op, args));
+            }
+            _ => return Err(de::Error::custom("unknown node tag")),
+        };
+        if seq.next_element::<IgnoredAny>()?.is_some() {
+            return Err(de::Error::custom("unexpected extra element in node"));
+        }
+        Ok(node)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        d.deserialize_seq(NodeVisitor)
     }
 }

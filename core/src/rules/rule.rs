@@ -14,8 +14,9 @@ pub const MAX_RULE_DEPTH: usize = 64;
 /// First byte of the binary form; bump when `Node` changes incompatibly.
 const FORMAT_VERSION: u8 = 1;
 
-/// MessagePack nesting allowed when decoding (a node costs about three levels).
-const MAX_MSGPACK_DEPTH: usize = 4 * MAX_RULE_DEPTH + 16;
+/// MessagePack nesting allowed when decoding (a node is one array; selections and
+/// literal lists add a level).
+const MAX_MSGPACK_DEPTH: usize = 2 * MAX_RULE_DEPTH + 16;
 
 /// Operators a rule accepts, for hints.
 const RULE_OPERATORS: &str = "and, or, !, !!, if, ?:, ==, ===, !=, !==, <, <=, >, >=, +, -, *, /, %, \
@@ -391,7 +392,7 @@ impl Compiler {
                 }
             }
         };
-        Ok((Node::Agg(Box::new(agg)), Ty::Any))
+        Ok((Node::Agg(Box::new(agg)), Ty::Number))
     }
 
     /// The N of `streak_weeks`: a whole number >= 1, or a parameter whose default is.
@@ -670,9 +671,13 @@ impl Rule {
         if version != FORMAT_VERSION {
             return Err(corrupt(format_args!("Unsupported format version {version}")));
         }
-        let mut de = rmp_serde::Deserializer::from_read_ref(body);
+        let mut cursor = std::io::Cursor::new(body);
+        let mut de = rmp_serde::Deserializer::new(&mut cursor);
         de.set_max_depth(MAX_MSGPACK_DEPTH);
         let root = Node::deserialize(&mut de).map_err(|e| corrupt(format_args!("Could not decode it: {e}")))?;
+        if usize::try_from(cursor.position()).ok() != Some(body.len()) {
+            return Err(corrupt("It has trailing bytes"));
+        }
         let rule = compile(&node_json(&root, &mut Subst::Keep)?).map_err(|e| corrupt(e.message))?;
         if rule.root != root {
             return Err(corrupt("The decoded tree is not in compiled form"));
