@@ -98,13 +98,14 @@ const Q_PROBE: &str = "SELECT ts, set_no, reps, load_kg, rom, distance_m, speed_
       FROM fitflow.readings
      WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.=) $2";
 
-const Q_NEIGHBOURS: &str = "SELECT
-       (SELECT pg_catalog.row(seq, distance_m)::text FROM fitflow.readings
-         WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.<) $2 AND distance_m IS NOT NULL
-         ORDER BY seq DESC LIMIT 1) AS prev_seq_distance,
-       (SELECT pg_catalog.row(seq, distance_m)::text FROM fitflow.readings
-         WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.>) $2 AND distance_m IS NOT NULL
-         ORDER BY seq LIMIT 1) AS next_seq_distance";
+const Q_NEIGHBOURS: &str = "SELECT p.seq, p.distance_m, n.seq, n.distance_m
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (SELECT seq, distance_m FROM fitflow.readings
+             WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.<) $2 AND distance_m IS NOT NULL
+             ORDER BY seq DESC LIMIT 1) AS p ON true
+      LEFT JOIN LATERAL (SELECT seq, distance_m FROM fitflow.readings
+             WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.>) $2 AND distance_m IS NOT NULL
+             ORDER BY seq LIMIT 1) AS n ON true";
 
 const Q_LOCK_LIVE: &str = "SELECT state FROM fitflow.live_sessions
      WHERE session_id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
@@ -442,17 +443,15 @@ fn probe(sid: i64, seq: i32) -> Option<Reading> {
 
 /// Stored readings with a distance just below and just above `seq`.
 fn stored_neighbours(sid: i64, seq: i32) -> (Option<(i32, f32)>, Option<(i32, f32)>) {
-    fn parse(s: Option<String>) -> Option<(i32, f32)> {
-        let s = s?;
-        let (a, b) = s.trim_matches(|c| c == '(' || c == ')').split_once(',')?;
-        Some((a.parse().ok()?, b.parse().ok()?))
-    }
     Spi::connect(|client| {
         let types = vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT4OID)];
         with_plan(&client, "neighbours", false, || (Q_NEIGHBOURS.into(), types), |plan| {
             let table = spi(client.select(plan, Some(1), &[sid.into(), seq.into()]));
             match table.into_iter().next() {
-                Some(row) => (parse(spi(row.get(1))), parse(spi(row.get(2)))),
+                Some(row) => {
+                    let pair = |a: usize| -> Option<(i32, f32)> { Some((spi(row.get::<i32>(a))?, spi(row.get::<f32>(a + 1))?)) };
+                    (pair(1), pair(3))
+                }
                 None => (None, None),
             }
         })

@@ -278,7 +278,7 @@ fn parsers_never_panic() {
             match compile(&input) {
                 Ok(r) => {
                     // The laws are checked on a sample (they re-compile and evaluate).
-                    if i % 32 == 0 {
+                    if i % 8 == 0 {
                         check_rule_laws(&r, &ws, &input);
                     }
                     Some(r.to_msgpack())

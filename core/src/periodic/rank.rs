@@ -81,7 +81,8 @@ mod tests {
         // (input, expected (athlete_id, rank) in output order, source): ranks worked out by hand
         // from the definition of rank() in the PostgreSQL manual, 9.22 "Window Functions": "rank
         // of the current row with gaps; same as row_number of its first peer".
-        let cases: Vec<(Vec<(i64, f64)>, Vec<(i64, i64)>, &str)> = vec![
+        type Case = (Vec<(i64, f64)>, Vec<(i64, i64)>, &'static str);
+        let cases: Vec<Case> = vec![
             (vec![], vec![], "empty input"),
             (vec![(7, 3.0)], vec![(7, 1)], "single row"),
             (
