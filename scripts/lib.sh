@@ -90,7 +90,7 @@ psql_db() { local db="$1"; shift; "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -d "$db" 
 # A fresh database with fitflow (and pg_cron when it is the cron database).
 fresh_db() {
     local db="$1"
-    psql_db postgres -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    psql_db postgres -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
     if [ "$db" = fitflow_demo ]; then psql_db "$db" -q -c "CREATE EXTENSION pg_cron"; fi
     psql_db "$db" -q -c "CREATE EXTENSION fitflow CASCADE"
 }

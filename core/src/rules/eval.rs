@@ -1,7 +1,10 @@
-//! Plain JsonLogic: compiling a rule into a [`Node`] tree and evaluating trees.
+//! The evaluator: plain JsonLogic interpreted directly on the borrowed JSON rule, and
+//! compiled challenge-rule trees ([`Node`]), sharing one implementation of every
+//! operator through the [`Expr`] trait.
 //!
-//! The evaluator is shared with challenge rules; a [`Scope`] says what `var` reads
-//! (JSON data, the `reduce` pair, one workout, or nothing at a rule's top level).
+//! A [`Scope`] says what `var` reads (JSON data, the `reduce` pair, one workout, or
+//! nothing at a rule's top level). Errors are boxed inside the evaluator so the hot
+//! `Result<Val>` stays small.
 
 use super::node::{Agg, Node, Op};
 use super::value::{
@@ -10,8 +13,11 @@ use super::value::{
 };
 use super::workout::Workout;
 use crate::error::{FitError, FitResult, Kind};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
+
+/// Evaluator result: the error is boxed to keep the `Ok` path small.
+pub(crate) type R<T> = Result<T, Box<FitError>>;
 
 /// Deepest plain JsonLogic rule accepted (serde_json's parser stops at 128 too).
 pub(crate) const MAX_PLAIN_DEPTH: usize = 128;
@@ -20,9 +26,23 @@ pub(crate) const MAX_PLAIN_DEPTH: usize = 128;
 /// rule doubling a value in `reduce` cannot exhaust the backend's memory.
 pub(crate) const MAX_BUILT_LEN: usize = 16 * 1024 * 1024;
 
-fn too_large(op: &str) -> FitError {
-    FitError::new(Kind::ProgramLimitExceeded, format!("result of operator \"{op}\" is too large"))
-        .with_detail(format!("JsonLogic values may hold at most {MAX_BUILT_LEN} elements or bytes."))
+fn too_large(op: &str) -> Box<FitError> {
+    Box::new(
+        FitError::new(Kind::ProgramLimitExceeded, format!("result of operator \"{op}\" is too large"))
+            .with_detail(format!("JsonLogic values may hold at most {MAX_BUILT_LEN} elements or bytes.")),
+    )
+}
+
+fn unknown_op(name: &str) -> Box<FitError> {
+    Box::new(FitError::invalid_param(format!("unrecognized operation \"{name}\"")))
+}
+
+pub(crate) fn param_without_value(name: &str) -> Box<FitError> {
+    Box::new(
+        FitError::invalid_param(format!("rule parameter \"{name}\" has no value"))
+            .with_detail("The parameter has no default and no value was supplied.")
+            .with_hint("Fill the template's parameters before evaluating it."),
+    )
 }
 
 /// What `var` reads.
@@ -40,82 +60,102 @@ pub(crate) enum Scope<'a, 'c> {
 
 impl Scope<'_, '_> {
     /// Rules (not plain JsonLogic) make ordering comparisons with null false.
+    #[inline]
     fn is_rule(&self) -> bool {
         matches!(self, Scope::Workout(_) | Scope::Athlete(_))
     }
 }
 
+/// Something the operators can evaluate: a JSON rule node or a compiled rule node.
+pub(crate) trait Expr {
+    fn eval<'a>(&'a self, scope: &Scope<'a, '_>) -> R<Val<'a>>;
+}
+
+impl Expr for Value {
+    #[inline]
+    fn eval<'a>(&'a self, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+        eval_json(self, scope)
+    }
+}
+
+impl Expr for Node {
+    #[inline]
+    fn eval<'a>(&'a self, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+        eval_node(self, scope)
+    }
+}
+
 // ---------------------------------------------------------------------------------
-// Compiling plain JsonLogic
+// Plain JsonLogic
 
-/// Compile a plain JsonLogic rule. Never fails on content (unknown operators fail
-/// when evaluated, like json-logic-js); only absurd nesting is refused.
-pub(crate) fn compile_plain(rule: &Value) -> FitResult<Node> {
-    compile_value(rule, 0)
-}
-
-fn too_deep() -> FitError {
-    FitError::new(Kind::ProgramLimitExceeded, "jsonlogic rule is nested too deeply")
-        .with_detail(format!("Rules may nest at most {MAX_PLAIN_DEPTH} levels."))
-}
-
-fn compile_value(v: &Value, depth: usize) -> FitResult<Node> {
+/// Refuse absurdly deep rules before evaluating (the evaluator recurses).
+pub(crate) fn check_plain_depth(v: &Value, depth: usize) -> FitResult<()> {
     if depth > MAX_PLAIN_DEPTH {
-        return Err(too_deep());
+        return Err(FitError::new(Kind::ProgramLimitExceeded, "jsonlogic rule is nested too deeply")
+            .with_detail(format!("Rules may nest at most {MAX_PLAIN_DEPTH} levels.")));
     }
     match v {
-        Value::Array(items) => {
-            let nodes = items.iter().map(|i| compile_value(i, depth + 1)).collect::<FitResult<Vec<_>>>()?;
-            if nodes.iter().all(|n| matches!(n, Node::Lit(_))) {
-                Ok(Node::Lit(v.clone()))
-            } else {
-                Ok(Node::List(nodes))
-            }
-        }
+        Value::Array(items) => items.iter().try_for_each(|i| check_plain_depth(i, depth + 1)),
+        Value::Object(m) if m.len() == 1 => m.values().try_for_each(|a| match a {
+            Value::Array(args) => args.iter().try_for_each(|i| check_plain_depth(i, depth + 1)),
+            other => check_plain_depth(other, depth + 1),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Evaluate a plain JsonLogic rule node, like json-logic-js's `apply`.
+pub(crate) fn eval_json<'a>(v: &'a Value, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    match v {
         Value::Object(m) if m.len() == 1 => {
-            let Some((name, raw)) = m.iter().next() else { return Ok(Node::Lit(v.clone())) };
-            let args: Vec<&Value> = match raw {
-                Value::Array(a) => a.iter().collect(),
-                other => vec![other],
+            let Some((name, raw)) = m.iter().next() else { return Ok(Val::Ref(v)) };
+            let args: &'a [Value] = match raw {
+                Value::Array(a) => a.as_slice(),
+                other => std::slice::from_ref(other),
             };
             if name == "var" {
-                return compile_var(&args, depth);
+                return eval_var(args, scope);
             }
-            let nodes = args.iter().map(|a| compile_value(a, depth + 1)).collect::<FitResult<Vec<_>>>()?;
             match Op::from_name(name) {
-                Some(op) => Ok(Node::Op(op, nodes)),
-                None => Ok(Node::Unknown(name.clone())),
+                Some(op) => eval_op(op, args, scope),
+                None => Err(unknown_op(name)),
             }
         }
-        _ => Ok(Node::Lit(v.clone())),
-    }
-}
-
-fn compile_var(args: &[&Value], depth: usize) -> FitResult<Node> {
-    let path = match args.first() {
-        None | Some(Value::Null) => Some(Vec::new()),
-        Some(Value::String(s)) => Some(split_path(s)),
-        Some(Value::Number(n)) => Some(split_path(&number_to_string(num_f64(n)))),
-        _ => None,
-    };
-    match path {
-        Some(path) if args.len() <= 2 => {
-            let default = match args.get(1) {
-                Some(d) => Some(Box::new(compile_value(d, depth + 1)?)),
-                None => None,
-            };
-            Ok(Node::Var(path, default))
+        Value::Array(items) => {
+            // An array of plain values evaluates to itself; otherwise element-wise.
+            if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) {
+                return Ok(Val::Ref(v));
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for i in items {
+                out.push(eval_json(i, scope)?);
+            }
+            Ok(Val::Arr(out))
         }
-        _ => Ok(Node::VarDyn(args.iter().map(|a| compile_value(a, depth + 1)).collect::<FitResult<_>>()?)),
+        other => Ok(Val::of(other)),
     }
 }
 
-/// `String(a).split(".")`, with "" meaning the whole data.
-fn split_path(s: &str) -> Vec<String> {
-    if s.is_empty() {
-        Vec::new()
-    } else {
-        s.split('.').map(str::to_string).collect()
+/// `{"var": [path, default]}`.
+fn eval_var<'a>(args: &'a [Value], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    let found = match args.first() {
+        None | Some(Value::Null) => resolve(scope, ""),
+        Some(Value::String(s)) => resolve(scope, s),
+        Some(Value::Number(n)) => resolve(scope, &number_to_string(num_f64(n))),
+        Some(other) => {
+            let key = eval_json(other, scope)?;
+            match key {
+                Val::Null => resolve(scope, ""),
+                k => resolve(scope, &to_js_string(&k)),
+            }
+        }
+    };
+    match found {
+        Some(v) => Ok(v),
+        None => match args.get(1) {
+            Some(d) => eval_json(d, scope),
+            None => Ok(Val::Null),
+        },
     }
 }
 
@@ -131,10 +171,21 @@ fn array_index(seg: &str) -> Option<usize> {
     seg.parse().ok()
 }
 
+/// Object member lookup: a linear scan beats hashing for the small objects rules
+/// read (workouts have about twenty fields).
+#[inline]
+fn obj_get<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if m.len() <= 32 {
+        m.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        m.get(key)
+    }
+}
+
 /// `data[seg]` for a JSON value; `None` is JavaScript's undefined.
 fn json_prop<'a>(v: &'a Value, seg: &str) -> Option<Val<'a>> {
     match v {
-        Value::Object(m) => m.get(seg).map(Val::of),
+        Value::Object(m) => obj_get(m, seg).map(Val::of),
         Value::Array(a) => {
             if seg == "length" {
                 Some(Val::Num(a.len() as f64))
@@ -142,16 +193,16 @@ fn json_prop<'a>(v: &'a Value, seg: &str) -> Option<Val<'a>> {
                 array_index(seg).and_then(|i| a.get(i)).map(Val::of)
             }
         }
-        Value::String(s) => string_prop(s, seg).map(|c| Val::Str(Cow::Owned(c))),
+        Value::String(s) => string_prop(s, seg),
         _ => None,
     }
 }
 
-fn string_prop(s: &str, seg: &str) -> Option<String> {
+fn string_prop<'a>(s: &str, seg: &str) -> Option<Val<'a>> {
     if seg == "length" {
-        return Some(number_to_string(s.encode_utf16().count() as f64));
+        return Some(Val::Num(s.encode_utf16().count() as f64));
     }
-    array_index(seg).and_then(|i| s.chars().nth(i)).map(String::from)
+    array_index(seg).and_then(|i| s.chars().nth(i)).map(|c| Val::Str(Cow::Owned(c.to_string())))
 }
 
 /// `data[seg]` for an evaluated value.
@@ -165,13 +216,7 @@ fn prop<'a>(v: &Val<'a>, seg: &str) -> Option<Val<'a>> {
                 array_index(seg).and_then(|i| a.get(i)).cloned()
             }
         }
-        Val::Str(s) => {
-            if seg == "length" {
-                Some(Val::Num(s.encode_utf16().count() as f64))
-            } else {
-                array_index(seg).and_then(|i| s.chars().nth(i)).map(|c| Val::Str(Cow::Owned(c.to_string())))
-            }
-        }
+        Val::Str(s) => string_prop(s, seg),
         Val::Obj(o) => o.get(seg).map(owned_val),
         _ => None,
     }
@@ -189,15 +234,13 @@ fn owned_val(v: &Value) -> Val<'static> {
     }
 }
 
-/// Walk `segs` from `start` like json-logic-js: a null or missing step gives
-/// undefined (`None`); a present null at the end is null.
-fn walk<'a>(start: Val<'a>, segs: &[String]) -> Option<Val<'a>> {
-    let mut cur = start;
+/// Walk the remaining segments from `cur` like json-logic-js: a null or missing
+/// step gives undefined (`None`); a present null at the end is null.
+fn walk<'a, 's>(mut cur: Val<'a>, segs: impl Iterator<Item = &'s str>) -> Option<Val<'a>> {
     for seg in segs {
         if cur.is_null() {
             return None;
         }
-        // Fast path: stay inside borrowed JSON without building intermediate values.
         cur = match cur {
             Val::Ref(r) => json_prop(r, seg)?,
             other => prop(&other, seg)?,
@@ -206,113 +249,188 @@ fn walk<'a>(start: Val<'a>, segs: &[String]) -> Option<Val<'a>> {
     Some(cur)
 }
 
-/// Resolve a `var` path in a scope; `None` is undefined.
-fn resolve<'a>(scope: &Scope<'a, '_>, segs: &[String]) -> Option<Val<'a>> {
+/// Resolve a dotted `var` path in a scope ("" is the whole data); `None` is undefined.
+fn resolve<'a>(scope: &Scope<'a, '_>, path: &str) -> Option<Val<'a>> {
     match scope {
         Scope::Data(d) => {
-            if segs.is_empty() {
+            if path.is_empty() {
                 return Some((*d).clone());
             }
+            // Fast path: a plain key (no dots) on borrowed JSON.
             if let Val::Ref(r) = d {
-                // Avoid cloning the root value.
-                if r.is_null() {
-                    return None;
+                if !path.as_bytes().contains(&b'.') {
+                    return json_prop(r, path);
                 }
-                let first = json_prop(r, &segs[0])?;
-                return walk(first, &segs[1..]);
             }
-            walk((*d).clone(), segs)
+            let mut segs = path.split('.');
+            let first = segs.next()?;
+            let start = match d {
+                Val::Ref(r) => json_prop(r, first)?,
+                Val::Null => return None,
+                other => prop(other, first)?,
+            };
+            walk(start, segs)
         }
         Scope::Reduce(cur, acc) => {
-            let Some(first) = segs.first() else {
+            if path.is_empty() {
                 return Some(Val::Obj(Box::new(reduce_object(cur, acc))));
+            }
+            let (first, rest) = match path.split_once('.') {
+                Some((f, r)) => (f, Some(r)),
+                None => (path, None),
             };
-            let base = match first.as_str() {
-                "current" => (*cur).clone(),
-                "accumulator" => (*acc).clone(),
+            let base = match first {
+                "current" => *cur,
+                "accumulator" => *acc,
                 _ => return None,
             };
-            walk(base, &segs[1..])
+            match rest {
+                None => Some(base.clone()),
+                Some(rest) => match base {
+                    Val::Ref(r) if !rest.as_bytes().contains(&b'.') => json_prop(r, rest),
+                    Val::Null => None,
+                    other => walk(other.clone(), rest.split('.')),
+                },
+            }
         }
         Scope::Workout(_) | Scope::Athlete(_) => None,
     }
 }
 
 // ---------------------------------------------------------------------------------
-// Evaluation
+// Compiled rule nodes
 
-fn unknown_op(name: &str) -> FitError {
-    FitError::invalid_param(format!("unrecognized operation \"{name}\""))
-}
-
-/// Evaluate a compiled node. The recursive path (`eval` -> `eval_op` -> `eval`)
-/// keeps its frames small; bulky cases live in separate non-inlined functions.
-pub(crate) fn eval<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
+/// Evaluate a compiled rule node.
+pub(crate) fn eval_node<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> R<Val<'a>> {
     match node {
-        Node::Lit(v) => Ok(Val::of(v)),
         Node::Field(i) => Ok(match scope {
             Scope::Workout(w) => Val::of(w.get(usize::from(*i))),
             _ => Val::Null,
         }),
+        Node::Lit(v) => Ok(Val::of(v)),
         Node::Op(op, args) => eval_op(*op, args, scope),
-        _ => eval_other(node, scope),
-    }
-}
-
-#[inline(never)]
-fn eval_other<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
-    match node {
-        Node::Var(path, default) => match resolve(scope, path) {
-            Some(v) => Ok(v),
-            None => match default {
-                Some(d) => eval(d, scope),
-                None => Ok(Val::Null),
-            },
-        },
-        Node::VarDyn(args) => {
-            let vals = eval_all(args, scope)?;
-            let key = vals.first().cloned().unwrap_or(Val::Null);
-            let path = match &key {
-                Val::Null => Vec::new(),
-                other => split_path(&to_js_string(other)),
-            };
-            match resolve(scope, &path) {
-                Some(v) => Ok(v),
-                None => Ok(vals.into_iter().nth(1).unwrap_or(Val::Null)),
-            }
-        }
-        Node::List(items) => Ok(Val::Arr(eval_all(items, scope)?)),
-        Node::Unknown(name) => Err(unknown_op(name)),
         Node::Param(name, default) => match default {
             Some(v) => Ok(Val::of(v)),
             None => Err(param_without_value(name)),
         },
         Node::Agg(agg) => match scope {
             Scope::Athlete(ws) => aggregate(agg, ws),
-            _ => Err(FitError::invalid_param(format!(
+            _ => Err(Box::new(FitError::invalid_param(format!(
                 "aggregate \"{}\" cannot be evaluated here",
                 agg.name()
-            ))),
+            )))),
         },
-        Node::Lit(_) | Node::Field(_) | Node::Op(..) => eval(node, scope),
     }
 }
 
-pub(crate) fn param_without_value(name: &str) -> FitError {
-    FitError::invalid_param(format!("rule parameter \"{name}\" has no value"))
-        .with_detail("The parameter has no default and no value was supplied.")
-        .with_hint("Fill the template's parameters before evaluating it.")
+// ---------------------------------------------------------------------------------
+// Operators
+
+/// Evaluate argument `i` (undefined, i.e. null, when absent).
+#[inline]
+fn arg<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    match args.get(i) {
+        Some(a) => a.eval(scope),
+        None => Ok(Val::Null),
+    }
 }
 
-fn eval_all<'a>(args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Vec<Val<'a>>> {
-    args.iter().map(|a| eval(a, scope)).collect()
+/// Numeric argument `i` with JavaScript's undefined (absent) as NaN.
+#[inline]
+fn num<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>) -> R<f64> {
+    match args.get(i) {
+        Some(a) => Ok(to_number(&a.eval(scope)?)),
+        None => Ok(f64::NAN),
+    }
 }
 
-/// Run `f` on every element of an array value (nothing for non-arrays).
-fn for_each_elem<'a>(
-    v: &Val<'a>,
-    mut f: impl FnMut(&Val<'a>) -> FitResult<bool>,
-) -> FitResult<()> {
+fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    match op {
+        // Binary comparisons without building a vector (the hot path of predicates).
+        Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le if args.len() <= 2 => {
+            let a = arg(args, 0, scope)?;
+            let b = arg(args, 1, scope)?;
+            Ok(Val::Bool(compare(op, &a, &b, scope.is_rule())))
+        }
+        Op::And | Op::Or => {
+            let mut cur = Val::Null;
+            for a in args {
+                cur = a.eval(scope)?;
+                if cur.truthy() == (op == Op::Or) {
+                    return Ok(cur);
+                }
+            }
+            Ok(cur)
+        }
+        Op::Not | Op::NotNot => {
+            let truthy = arg(args, 0, scope)?.truthy();
+            // json-logic-js evaluates every argument of a non-lazy operator.
+            for a in args.iter().skip(1) {
+                a.eval(scope)?;
+            }
+            Ok(Val::Bool(truthy == (op == Op::NotNot)))
+        }
+        Op::If | Op::Ternary => eval_if(args, scope),
+        Op::Add => {
+            let mut sum = 0.0;
+            for a in args {
+                sum += parse_float(&a.eval(scope)?);
+            }
+            Ok(Val::Num(sum))
+        }
+        Op::Sub => Ok(Val::Num(match args.len() {
+            0 => f64::NAN,
+            1 => -num(args, 0, scope)?,
+            _ => {
+                let x = num(args, 0, scope)?;
+                let y = num(args, 1, scope)?;
+                eval_rest(args, 2, scope)?;
+                x - y
+            }
+        })),
+        Op::Div | Op::Mod => {
+            let x = num(args, 0, scope)?;
+            let y = num(args, 1, scope)?;
+            eval_rest(args, 2, scope)?;
+            Ok(Val::Num(if op == Op::Div { x / y } else { x % y }))
+        }
+        Op::Filter | Op::Some | Op::None | Op::Map | Op::Reduce | Op::All => eval_scoped(op, args, scope),
+        _ => eval_eager(op, args, scope),
+    }
+}
+
+/// Evaluate arguments from `from` on for their errors only.
+fn eval_rest<'a, E: Expr>(args: &'a [E], from: usize, scope: &Scope<'a, '_>) -> R<()> {
+    for a in args.iter().skip(from) {
+        a.eval(scope)?;
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn eval_eager<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        vals.push(a.eval(scope)?);
+    }
+    apply_eager(op, vals, scope)
+}
+
+#[inline(never)]
+fn eval_if<'a, E: Expr>(args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    let mut i = 0;
+    while i + 1 < args.len() {
+        if args[i].eval(scope)?.truthy() {
+            return args[i + 1].eval(scope);
+        }
+        i += 2;
+    }
+    arg(args, i, scope)
+}
+
+/// Run `f` on every element of an array value (nothing for non-arrays) until it
+/// returns false.
+fn for_each_elem<'a>(v: &Val<'a>, mut f: impl FnMut(&Val<'a>) -> R<bool>) -> R<()> {
     match v {
         Val::Ref(Value::Array(a)) => {
             for e in a {
@@ -333,71 +451,18 @@ fn for_each_elem<'a>(
     Ok(())
 }
 
-fn eval_op<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
-    match op {
-        // Binary comparisons without building a vector (the hot path of predicates).
-        Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le if args.len() <= 2 => {
-            let a = arg(args, 0, scope)?;
-            let b = arg(args, 1, scope)?;
-            Ok(Val::Bool(compare(op, &a, &b, scope.is_rule())))
-        }
-        Op::And | Op::Or => {
-            let mut cur = Val::Null;
-            for a in args {
-                cur = eval(a, scope)?;
-                if cur.truthy() == (op == Op::Or) {
-                    return Ok(cur);
-                }
-            }
-            Ok(cur)
-        }
-        Op::Not | Op::NotNot => {
-            let truthy = arg(args, 0, scope)?.truthy();
-            rest_only(args, scope)?;
-            Ok(Val::Bool(truthy == (op == Op::NotNot)))
-        }
-        Op::If | Op::Ternary => eval_if(args, scope),
-        Op::Filter | Op::Some | Op::None | Op::Map | Op::Reduce | Op::All => eval_scoped(op, args, scope),
-        _ => eval_eager(op, args, scope),
-    }
-}
-
-#[inline(never)]
-fn eval_eager<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
-    let vals = eval_all(args, scope)?;
-    apply_eager(op, vals, scope)
-}
-
-#[inline(never)]
-fn eval_if<'a>(args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
-    let mut i = 0;
-    while i + 1 < args.len() {
-        if eval(&args[i], scope)?.truthy() {
-            return eval(&args[i + 1], scope);
-        }
-        i += 2;
-    }
-    match args.get(i) {
-        Some(last) => eval(last, scope),
-        None => Ok(Val::Null),
-    }
-}
-
 /// The operators that evaluate a sub-rule per array element.
 #[inline(never)]
-fn eval_scoped<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
+fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    let data = arg(args, 0, scope)?;
+    let logic = args.get(1);
     match op {
         Op::Filter | Op::Some | Op::None => {
-            let data = match args.first() {
-                Some(a) => eval(a, scope)?,
-                None => Val::Null,
-            };
-            let logic = args.get(1);
             let mut out = Vec::new();
             let stop_at_first = op != Op::Filter;
             for_each_elem(&data, |e| {
                 let keep = match logic {
-                    Some(l) => eval(l, &Scope::Data(e))?.truthy(),
+                    Some(l) => l.eval(&Scope::Data(e))?.truthy(),
                     None => false,
                 };
                 if keep {
@@ -412,14 +477,10 @@ fn eval_scoped<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult
             })
         }
         Op::Map => {
-            let data = match args.first() {
-                Some(a) => eval(a, scope)?,
-                None => Val::Null,
-            };
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(data.array_len().unwrap_or(0));
             for_each_elem(&data, |e| {
-                out.push(match args.get(1) {
-                    Some(l) => eval(l, &Scope::Data(e))?,
+                out.push(match logic {
+                    Some(l) => l.eval(&Scope::Data(e))?,
                     None => Val::Null,
                 });
                 Ok(true)
@@ -427,38 +488,28 @@ fn eval_scoped<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult
             Ok(Val::Arr(out))
         }
         Op::Reduce => {
-            let data = match args.first() {
-                Some(a) => eval(a, scope)?,
-                None => Val::Null,
-            };
-            let mut acc = match args.get(2) {
-                Some(a) => eval(a, scope)?,
-                None => Val::Null,
-            };
+            let mut acc = arg(args, 2, scope)?;
             if data.array_len().is_none() {
                 return Ok(acc);
             }
             for_each_elem(&data, |e| {
-                acc = match args.get(1) {
-                    Some(l) => eval(l, &Scope::Reduce(e, &acc))?,
+                acc = match logic {
+                    Some(l) => l.eval(&Scope::Reduce(e, &acc))?,
                     None => Val::Null,
                 };
                 Ok(true)
             })?;
             Ok(acc)
         }
-        Op::All => {
-            let data = match args.first() {
-                Some(a) => eval(a, scope)?,
-                None => Val::Null,
-            };
+        _ => {
+            // all: false for an empty or non-array value.
             if data.array_len().unwrap_or(0) == 0 {
                 return Ok(Val::Bool(false));
             }
             let mut all = true;
             for_each_elem(&data, |e| {
-                let ok = match args.get(1) {
-                    Some(l) => eval(l, &Scope::Data(e))?.truthy(),
+                let ok = match logic {
+                    Some(l) => l.eval(&Scope::Data(e))?.truthy(),
                     None => false,
                 };
                 all &= ok;
@@ -466,30 +517,31 @@ fn eval_scoped<'a>(op: Op, args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult
             })?;
             Ok(Val::Bool(all))
         }
-        _ => eval_eager(op, args, scope),
-    }
-}
-
-/// Evaluate the arguments after the first for their errors only (json-logic-js
-/// evaluates every argument of a non-lazy operator).
-fn rest_only<'a>(args: &'a [Node], scope: &Scope<'a, '_>) -> FitResult<()> {
-    for a in args.iter().skip(1) {
-        eval(a, scope)?;
-    }
-    Ok(())
-}
-
-/// Evaluate argument `i` (undefined, i.e. null, when absent).
-fn arg<'a>(args: &'a [Node], i: usize, scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
-    match args.get(i) {
-        Some(a) => eval(a, scope),
-        None => Ok(Val::Null),
     }
 }
 
 /// A two-operand comparison. In rules, ordering comparisons with a null operand are
 /// false (SQL-like; json-logic-js would coerce null to 0).
+#[inline]
 pub(crate) fn compare(op: Op, a: &Val, b: &Val, rule: bool) -> bool {
+    // Fast paths: same-type numbers and strings.
+    match (a, b) {
+        (Val::Num(x), Val::Num(y)) => {
+            return match op {
+                Op::Eq | Op::StrictEq => x == y,
+                Op::Ne | Op::StrictNe => x != y,
+                Op::Gt => x > y,
+                Op::Ge => x >= y,
+                Op::Lt => x < y,
+                Op::Le => x <= y,
+                _ => false,
+            }
+        }
+        (Val::Str(x), Val::Str(y)) if matches!(op, Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe) => {
+            return (x == y) == matches!(op, Op::Eq | Op::StrictEq);
+        }
+        _ => {}
+    }
     let ordering = matches!(op, Op::Gt | Op::Ge | Op::Lt | Op::Le);
     if rule && ordering && (a.is_null() || b.is_null()) {
         return false;
@@ -507,13 +559,13 @@ pub(crate) fn compare(op: Op, a: &Val, b: &Val, rule: bool) -> bool {
     }
 }
 
-/// Numeric argument `i` with JavaScript's undefined (absent) as NaN.
+/// Numeric argument `i` of evaluated values, undefined (absent) as NaN.
 fn num_arg(vals: &[Val], i: usize) -> f64 {
     vals.get(i).map_or(f64::NAN, to_number)
 }
 
-/// Apply an operator whose arguments are all evaluated first.
-pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>) -> FitResult<Val<'a>> {
+/// Apply an operator to its evaluated arguments.
+pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>) -> R<Val<'a>> {
     let rule = scope.is_rule();
     let get = |i: usize| vals.get(i).cloned().unwrap_or(Val::Null);
     Ok(match op {
@@ -542,7 +594,7 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
         Op::Mul => {
             let mut it = vals.into_iter();
             let Some(first) = it.next() else {
-                return Err(FitError::invalid_param("operator \"*\" needs at least one argument"));
+                return Err(Box::new(FitError::invalid_param("operator \"*\" needs at least one argument")));
             };
             // Array.prototype.reduce without an initial value returns a single
             // element untouched, so {"*": ["2"]} is "2" in json-logic-js.
@@ -618,7 +670,7 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
                 Val::Arr(are_missing)
             }
         }
-        // Lazy operators are handled by `eval_op`; reaching here means a bug-free no-op.
+        // The lazy operators never get here (`eval_op` and `progress::walk` handle them).
         Op::If | Op::Ternary | Op::And | Op::Or | Op::Filter | Op::Map | Op::Reduce | Op::All | Op::Some
         | Op::None => Val::Null,
     })
@@ -633,11 +685,11 @@ fn missing<'a>(vals: Vec<Val<'a>>, scope: &Scope<'a, '_>) -> Val<'a> {
     };
     let mut out = Vec::new();
     for key in keys {
-        let path = match &key {
-            Val::Null => Vec::new(),
-            other => split_path(&to_js_string(other)),
+        let found = match &key {
+            Val::Null => resolve(scope, ""),
+            other => resolve(scope, &to_js_string(other)),
         };
-        let absent = match resolve(scope, &path) {
+        let absent = match found {
             None => true,
             Some(v) => v.is_null() || matches!(&v, Val::Str(s) if s.is_empty()),
         };
@@ -694,15 +746,14 @@ fn substr(vals: &[Val]) -> Val<'static> {
     Val::Str(Cow::Owned(out))
 }
 
-// ---------------------------------------------------------------------------------
 // Aggregates (rules)
 
 /// Whether a workout is in the selection.
 #[inline]
-fn selected<'a>(sel: &'a Option<Node>, w: &'a Workout) -> FitResult<bool> {
+fn selected<'a>(sel: &'a Option<Node>, w: &'a Workout) -> R<bool> {
     match sel {
         None => Ok(true),
-        Some(pred) => Ok(eval(pred, &Scope::Workout(w))?.truthy()),
+        Some(pred) => Ok(eval_node(pred, &Scope::Workout(w))?.truthy()),
     }
 }
 
@@ -720,7 +771,7 @@ fn field_num(w: &Workout, field: u16) -> Option<f64> {
 }
 
 /// Sorted distinct days of the selected workouts.
-fn selected_days(sel: &Option<Node>, ws: &[Workout]) -> FitResult<Vec<i32>> {
+fn selected_days(sel: &Option<Node>, ws: &[Workout]) -> R<Vec<i32>> {
     let mut days = Vec::new();
     for w in ws {
         if selected(sel, w)? {
@@ -753,7 +804,7 @@ pub(crate) fn iso_week(day: i32) -> i64 {
     (i64::from(day) + 3).div_euclid(7)
 }
 
-fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> FitResult<Val<'a>> {
+fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> R<Val<'a>> {
     Ok(match agg {
         Agg::Count(sel) => {
             let mut n = 0usize;
@@ -807,12 +858,12 @@ fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> FitResult<Val<'a>> {
             Val::Num(longest_run(&days) as f64)
         }
         Agg::StreakWeeks(sel, n) => {
-            let need = to_number(&eval(n, &Scope::Athlete(ws))?);
+            let need = to_number(&eval_node(n, &Scope::Athlete(ws))?);
             if !(need >= 1.0 && need == need.trunc()) {
-                return Err(FitError::invalid_param(format!(
+                return Err(Box::new(FitError::invalid_param(format!(
                     "operator \"streak_weeks\" needs a positive whole number of workouts per week, not \"{}\"",
                     number_to_string(need)
-                )));
+                ))));
             }
             let weeks: Vec<i64> = selected_days(sel, ws)?.into_iter().map(iso_week).collect();
             let mut qualifying = Vec::new();

@@ -28,30 +28,43 @@ pub use workout::{field_index, FieldType, Workout, WORKOUT_FIELDS};
 use crate::error::FitResult;
 use serde_json::Value;
 
-/// A plain JsonLogic rule compiled once for repeated evaluation.
+/// A plain JsonLogic rule checked once for repeated evaluation.
+///
+/// Plain JsonLogic is interpreted directly on the borrowed JSON (like json-logic-js,
+/// which has no compile step): literals are never copied, and the only preparation is
+/// the nesting check, so [`jsonlogic`] costs the same as `JsonLogic::apply`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonLogic {
-    root: node::Node,
+    rule: Value,
 }
 
 impl JsonLogic {
-    /// Compile a plain JsonLogic rule. Unknown operators are accepted here and fail
+    /// Check a plain JsonLogic rule. Unknown operators are accepted here and fail
     /// when (and only if) evaluation reaches them, as in json-logic-js; only a rule
     /// nested deeper than 128 levels is refused (54000).
     pub fn compile(rule: &Value) -> FitResult<JsonLogic> {
-        Ok(JsonLogic { root: eval::compile_plain(rule)? })
+        eval::check_plain_depth(rule, 0)?;
+        Ok(JsonLogic { rule: rule.clone() })
     }
 
     /// Evaluate against `data`. An unknown operator reached is a 22023 error
     /// `unrecognized operation "xyz"`.
     pub fn apply(&self, data: &Value) -> FitResult<Value> {
-        let d = value::Val::of(data);
-        Ok(eval::eval(&self.root, &eval::Scope::Data(&d))?.into_json())
+        apply_unchecked(&self.rule, data)
+    }
+}
+
+fn apply_unchecked(rule: &Value, data: &Value) -> FitResult<Value> {
+    let d = value::Val::of(data);
+    match eval::eval_json(rule, &eval::Scope::Data(&d)) {
+        Ok(v) => Ok(v.into_json()),
+        Err(e) => Err(*e),
     }
 }
 
 /// Evaluate a plain JsonLogic rule against `data` (json-logic-js semantics).
 pub fn jsonlogic(rule: &Value, data: &Value) -> FitResult<Value> {
-    JsonLogic::compile(rule)?.apply(data)
+    eval::check_plain_depth(rule, 0)?;
+    apply_unchecked(rule, data)
 }
 

@@ -1,4 +1,4 @@
-//! The compiled tree shared by plain JsonLogic and challenge rules.
+//! The compiled tree of a challenge rule.
 //!
 //! The same tree is what [`super::Rule`] stores in MessagePack. Its serde form is
 //! hand-written to be compact: every node is one array whose first element is a
@@ -15,24 +15,15 @@ use std::fmt;
 /// A compiled expression.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
-    /// A literal JSON value (scalars, and arrays or objects that contain no logic).
+    /// A literal: a number, string, boolean or null (or the scalar list of `in`).
     Lit(Value),
-    /// An array whose elements are evaluated one by one.
-    List(Vec<Node>),
-    /// `var` with a path known at compile time (split on "."; empty = the whole data)
-    /// and an optional default.
-    Var(Vec<String>, Option<Box<Node>>),
-    /// `var` whose path is computed at evaluation time (the evaluated arguments).
-    VarDyn(Vec<Node>),
-    /// A workout field by index into `WORKOUT_FIELDS` (rules only).
+    /// A workout field (`{"var": "name"}` in a predicate), by index into `WORKOUT_FIELDS`.
     Field(u16),
     /// A JsonLogic operator with its argument expressions.
     Op(Op, Vec<Node>),
-    /// An operator json-logic-js does not know: an error once evaluated (plain only).
-    Unknown(String),
-    /// A template placeholder with its default (rules only).
+    /// A template placeholder with its default.
     Param(String, Option<Value>),
-    /// A fitness aggregate over a workouts selection (rules only).
+    /// A fitness aggregate over a workouts selection.
     Agg(Box<Agg>),
 }
 
@@ -174,12 +165,8 @@ impl Op {
 // Compact serde form
 
 const TAG_LIT: u8 = 0;
-const TAG_LIST: u8 = 1;
-const TAG_VAR: u8 = 2;
-const TAG_VAR_DYN: u8 = 3;
-const TAG_FIELD: u8 = 4;
-const TAG_UNKNOWN: u8 = 6;
-const TAG_PARAM: u8 = 7;
+const TAG_FIELD: u8 = 1;
+const TAG_PARAM: u8 = 2;
 /// Aggregates are 8 + kind: count, sum, max, min, avg, distinct_days, streak_days,
 /// streak_weeks.
 const TAG_AGG: u8 = 8;
@@ -190,11 +177,7 @@ impl Serialize for Node {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Node::Lit(v) => (TAG_LIT, v).serialize(s),
-            Node::List(items) => (TAG_LIST, items).serialize(s),
-            Node::Var(path, default) => (TAG_VAR, path, default).serialize(s),
-            Node::VarDyn(args) => (TAG_VAR_DYN, args).serialize(s),
             Node::Field(i) => (TAG_FIELD, i).serialize(s),
-            Node::Unknown(name) => (TAG_UNKNOWN, name).serialize(s),
             Node::Param(name, default) => (TAG_PARAM, name, default).serialize(s),
             Node::Op(op, args) => {
                 let mut seq = s.serialize_seq(Some(args.len() + 1))?;
@@ -235,11 +218,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         let tag: u8 = next(&mut seq)?;
         let node = match tag {
             TAG_LIT => Node::Lit(next(&mut seq)?),
-            TAG_LIST => Node::List(next(&mut seq)?),
-            TAG_VAR => Node::Var(next(&mut seq)?, next(&mut seq)?),
-            TAG_VAR_DYN => Node::VarDyn(next(&mut seq)?),
             TAG_FIELD => Node::Field(next(&mut seq)?),
-            TAG_UNKNOWN => Node::Unknown(next(&mut seq)?),
             TAG_PARAM => Node::Param(next(&mut seq)?, next(&mut seq)?),
             t if (TAG_AGG..TAG_AGG + 8).contains(&t) => {
                 let sel: Sel = next(&mut seq)?;

@@ -1,6 +1,6 @@
 //! Evaluating a challenge rule over an athlete's workouts, with per-node progress.
 
-use super::eval::{apply_eager, eval, Scope};
+use super::eval::{apply_eager, eval_node, Scope, R};
 use super::node::{Node, Op};
 use super::rule::{child_pointer, Rule};
 use super::value::{num_json, to_number, Val};
@@ -69,7 +69,7 @@ impl Evaluation {
 /// the window `(since, as_of]`). Deterministic: it reads nothing but its arguments.
 pub fn evaluate(rule: &Rule, workouts: &[Workout]) -> FitResult<Evaluation> {
     let mut nodes = Vec::new();
-    let (value, progress) = walk(&rule.root, "", workouts, &mut nodes)?;
+    let (value, progress) = walk(&rule.root, "", workouts, &mut nodes).map_err(|e| *e)?;
     let complete = value.truthy();
     Ok(Evaluation { progress, complete, nodes })
 }
@@ -102,7 +102,7 @@ fn walk<'a>(
     path: &str,
     ws: &'a [Workout],
     out: &mut Vec<NodeReport>,
-) -> FitResult<(Val<'a>, f64)> {
+) -> R<(Val<'a>, f64)> {
     let scope = Scope::Athlete(ws);
     match node {
         Node::Op(op, args) => {
@@ -172,7 +172,7 @@ fn walk<'a>(
             Ok((value, progress))
         }
         Node::Agg(agg) => {
-            let value = eval(node, &scope)?;
+            let value = eval_node(node, &scope)?;
             let progress = truth(&value);
             out.push(NodeReport {
                 path: path.to_string(),
@@ -184,7 +184,7 @@ fn walk<'a>(
             Ok((value, progress))
         }
         _ => {
-            let value = eval(node, &scope)?;
+            let value = eval_node(node, &scope)?;
             let progress = truth(&value);
             Ok((value, progress))
         }

@@ -572,18 +572,8 @@ fn field_name(i: u16) -> &'static str {
 fn node_json(node: &Node, subst: &mut Subst) -> FitResult<Value> {
     Ok(match node {
         Node::Lit(v) => v.clone(),
-        Node::List(items) => Value::Array(items.iter().map(|n| node_json(n, subst)).collect::<FitResult<_>>()?),
-        Node::Var(path, default) => {
-            let p = Value::String(path.join("."));
-            match default {
-                None => single("var", p),
-                Some(d) => single("var", Value::Array(vec![p, node_json(d, subst)?])),
-            }
-        }
-        Node::VarDyn(args) => single("var", Value::Array(args.iter().map(|n| node_json(n, subst)).collect::<FitResult<_>>()?)),
         Node::Field(i) => single("var", Value::String(field_name(*i).to_string())),
         Node::Op(op, args) => single(op.name(), Value::Array(args.iter().map(|n| node_json(n, subst)).collect::<FitResult<_>>()?)),
-        Node::Unknown(name) => single(name, Value::Array(Vec::new())),
         Node::Param(name, default) => match subst {
             Subst::Keep => {
                 let mut a = vec![Value::String(name.clone())];
@@ -624,8 +614,7 @@ fn collect_params(node: &Node, out: &mut Vec<(String, Value)>) {
                 out.push((name.clone(), default.clone().unwrap_or(Value::Null)));
             }
         }
-        Node::List(items) | Node::VarDyn(items) | Node::Op(_, items) => items.iter().for_each(&mut visit),
-        Node::Var(_, Some(d)) => visit(d),
+        Node::Op(_, items) => items.iter().for_each(&mut visit),
         Node::Agg(agg) => {
             if let Some(p) = agg.sel() {
                 visit(p);
@@ -634,7 +623,7 @@ fn collect_params(node: &Node, out: &mut Vec<(String, Value)>) {
                 visit(n);
             }
         }
-        Node::Lit(_) | Node::Var(_, None) | Node::Field(_) | Node::Unknown(_) => {}
+        Node::Lit(_) | Node::Field(_) => {}
     }
 }
 
