@@ -148,9 +148,10 @@ COMMENT ON FUNCTION fitflow.compact_readings(interval) IS
 -- Rebuild and refresh
 -------------------------------------------------------------------------------
 
--- Replace the rows of `target` by those of the temp table `fresh` (same row type), touching
--- only rows that differ. Returns the rows inserted + deleted.
-CREATE FUNCTION fitflow.sync_rows(target regclass, key text)
+-- Make the rows of `target` within `scope` (a condition on alias t) equal to those of the temp
+-- table pg_temp.fresh (same row type), touching only rows that differ. Returns rows deleted +
+-- inserted, so a view that was already right reports 0.
+CREATE FUNCTION fitflow.sync_rows(target regclass, scope text DEFAULT 'true')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -158,23 +159,26 @@ DECLARE
     i bigint;
 BEGIN
     EXECUTE pg_catalog.format(
-        'DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.fresh f
-           WHERE f.%I OPERATOR(pg_catalog.=) t.%I AND (f.*)::text OPERATOR(pg_catalog.=) (t.*)::text)',
-        target, key, key);
+        'DELETE FROM %s t WHERE (%s) AND NOT EXISTS (SELECT 1 FROM pg_temp.fresh f
+           WHERE (f.*)::text OPERATOR(pg_catalog.=) (t.*)::text)', target, scope);
     GET DIAGNOSTICS d = ROW_COUNT;
     EXECUTE pg_catalog.format(
         'INSERT INTO %s SELECT f.* FROM pg_temp.fresh f
-          WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.%I OPERATOR(pg_catalog.=) f.%I)',
-        target, target, key, key);
+          WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE (%s) AND (t.*)::text OPERATOR(pg_catalog.=) (f.*)::text)',
+        target, target, scope);
     GET DIAGNOSTICS i = ROW_COUNT;
+    DROP TABLE pg_temp.fresh;
     RETURN d OPERATOR(pg_catalog.+) i;
 END
 $$;
 
+-- live_sessions is maintained per statement: it is always current.
+CREATE FUNCTION fitflow.refresh_live_sessions() RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$ SELECT 0::bigint $$;
+
 CREATE FUNCTION fitflow.rebuild_live_sessions()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE n bigint;
 BEGIN
     CREATE TEMP TABLE fresh ON COMMIT DROP AS
     SELECT (fitflow.live_row(s.session_id, s.athlete_id, d.exercise, s.started_at, g.state)).*
@@ -183,16 +187,13 @@ BEGIN
       JOIN fitflow.sessions s ON s.session_id OPERATOR(pg_catalog.=) g.session_id
       JOIN fitflow.devices d ON d.device_id OPERATOR(pg_catalog.=) s.device_id
      WHERE s.ended_at IS NULL;
-    n := fitflow.sync_rows('fitflow.live_sessions', 'session_id');
-    DROP TABLE pg_temp.fresh;
-    RETURN n;
+    RETURN fitflow.sync_rows('fitflow.live_sessions');
 END
 $$;
 
 CREATE FUNCTION fitflow.rebuild_workouts()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE n bigint;
 BEGIN
     CREATE TEMP TABLE fresh ON COMMIT DROP AS
     SELECT (fitflow.workout_row(s.session_id, s.athlete_id, d.exercise, e.kind, s.started_at, s.ended_at,
@@ -209,9 +210,7 @@ BEGIN
                         WHERE w.session_id OPERATOR(pg_catalog.=) s.session_id AND w.compacted);
     -- Compacted workouts are the authority: carried over unchanged.
     INSERT INTO pg_temp.fresh SELECT w.* FROM fitflow.workouts w WHERE w.compacted;
-    n := fitflow.sync_rows('fitflow.workouts', 'session_id');
-    DROP TABLE pg_temp.fresh;
-    RETURN n;
+    RETURN fitflow.sync_rows('fitflow.workouts');
 END
 $$;
 
@@ -241,36 +240,37 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.string_agg(pg_catalog.quote_literal(view_name), ', ' ORDER BY view_name) FROM fitflow.view_state
 $$;
 
--- Runs one maintenance function for a view with the bookkeeping of fitflow.view_state. The
--- work runs in a subtransaction: if it fails the previous rows stay, the error is recorded
--- and re-raised.
+-- Runs fitflow.<mode>_<view>() with the bookkeeping of fitflow.view_state. One refresh of a view
+-- at a time: the view's view_state row is locked for the run, so a second refresh of the same view
+-- waits for the first and then finds nothing pending. The work runs in a subtransaction: if it
+-- fails, the previous rows and the pending invalidations stay, the error is recorded in
+-- view_state (and fitflow.views) and reported as a WARNING, and the function returns NULL.
 CREATE FUNCTION fitflow.run_maintenance(view text, mode text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_start timestamptz := pg_catalog.clock_timestamp();
+    v_start timestamptz;
     n bigint;
     v_msg text;
     v_state text;
 BEGIN
-    IF view IS NULL OR NOT EXISTS (SELECT 1 FROM fitflow.view_state v WHERE v.view_name OPERATOR(pg_catalog.=) view) THEN
+    PERFORM 1 FROM fitflow.view_state v WHERE v.view_name OPERATOR(pg_catalog.=) view FOR UPDATE;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'unrecognized view "%"', view
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Valid views are ' || fitflow.view_names() || '.';
     END IF;
+    v_start := pg_catalog.clock_timestamp();
     BEGIN
-        n := CASE pg_catalog.format('%s:%s', mode, view)
-            WHEN 'rebuild:live_sessions' THEN fitflow.rebuild_live_sessions()
-            WHEN 'refresh:live_sessions' THEN 0     -- always current: maintained per statement
-            WHEN 'rebuild:workouts' THEN fitflow.rebuild_workouts()
-            WHEN 'refresh:workouts' THEN fitflow.refresh_workouts()
-            ELSE fitflow.run_view_maintenance(view, mode)
-        END;
+        EXECUTE pg_catalog.format('SELECT fitflow.%I()', mode || '_' || view) INTO n;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
         UPDATE fitflow.view_state v
-           SET last_error = pg_catalog.format('%s (SQLSTATE %s)', v_msg, v_state), last_error_at = pg_catalog.clock_timestamp()
+           SET last_error = pg_catalog.format('%s of %s failed: %s (SQLSTATE %s)', mode, view, v_msg, v_state),
+               last_error_at = pg_catalog.clock_timestamp()
          WHERE v.view_name OPERATOR(pg_catalog.=) view;
-        RAISE;
+        RAISE WARNING '% of fitflow view "%" failed: %', mode, view, v_msg
+            USING DETAIL = 'The previous rows were kept; the error is recorded in fitflow.views.', ERRCODE = v_state;
+        RETURN NULL;
     END;
     UPDATE fitflow.view_state v
        SET last_refresh_start = v_start, last_refresh_end = pg_catalog.clock_timestamp(), last_rows_changed = n,
@@ -280,20 +280,11 @@ BEGIN
 END
 $$;
 
--- Extension point for the views of later pipelines.
-CREATE FUNCTION fitflow.run_view_maintenance(view text, mode text)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RAISE EXCEPTION 'view "%" has no % function', view, mode USING ERRCODE = 'feature_not_supported';
-END
-$$;
-
 CREATE FUNCTION fitflow.rebuild(view text) RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$ SELECT fitflow.run_maintenance(view, 'rebuild') $$;
 CREATE FUNCTION fitflow.refresh(view text) RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$ SELECT fitflow.run_maintenance(view, 'refresh') $$;
 COMMENT ON FUNCTION fitflow.rebuild(text) IS
-    'Recomputes a derived view from the sources of truth and returns the rows changed; gives the same rows as refresh.';
+    'Recomputes a derived view from the sources of truth and returns the rows changed; gives the same rows as refresh. On failure the old rows stay, the error is recorded in fitflow.views and NULL is returned with a WARNING.';
 COMMENT ON FUNCTION fitflow.refresh(text) IS
-    'Brings a derived view up to date incrementally and returns the rows changed.';
+    'Brings a derived view up to date incrementally (everything pending since the last successful refresh) and returns the rows changed. On failure the old rows stay, the error is recorded in fitflow.views and NULL is returned with a WARNING.';

@@ -7,6 +7,7 @@ pgrx::pg_module_magic!(name, version);
 
 mod error;
 mod gucs;
+mod periodic;
 mod save;
 mod science;
 mod stream;
@@ -34,6 +35,14 @@ pgrx::extension_sql_file!(
     requires = [
         save::session_agg_step, save::session_agg_final, save::session_state_final, save::summarize_state,
         save::merge_states, save::workout_metrics
+    ]
+);
+pgrx::extension_sql_file!(
+    "../sql/periodic.sql",
+    name = "periodic",
+    requires = [
+        "pipelines", science::vo2max_uth, periodic::strength_level, periodic::vo2max_level,
+        periodic::overall_level, periodic::age_group
     ]
 );
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

@@ -140,7 +140,7 @@ fn workout_metrics(
     exercise: &str,
     body_mass_kg: Option<f64>,
 ) -> pgrx::composite_type!('static, "fitflow.workout_metrics") {
-    let m = core_workout_metrics(&decode(state).summary(), kind, exercise, body_mass_kg);
+    let m = core_workout_metrics(&decode(state), kind, exercise, body_mass_kg);
     let mut row = PgHeapTuple::new_composite_type("fitflow.workout_metrics")
         .unwrap_or_else(|e| raise(FitError::new(Kind::UndefinedObject, format!("type fitflow.workout_metrics: {e}"))));
     set(&mut row, "est_1rm_kg", m.est_1rm_kg);

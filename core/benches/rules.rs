@@ -10,7 +10,8 @@
 //! (the synthetic workouts come from the same formula) and benches/rules/run.sh
 //! prints both and the ratio. Output lines `RESULT name value` are for that script.
 //!
-//! Run: `cargo bench -p fitflow-core --bench rules` (BENCH_SECONDS=n per measurement).
+//! Run: `cargo bench -p fitflow-core --bench rules` (BENCH_SECONDS=n per measurement,
+//! BENCH_ONLY=substring to run only the matching measurements, e.g. for perf).
 
 use fitflow_core::rules::{compile, evaluate, jsonlogic, JsonLogic, Workout, WORKOUT_FIELDS};
 use serde_json::{json, Map, Value};
@@ -69,6 +70,11 @@ fn workouts(n: i64) -> (Vec<Workout>, Value) {
 /// Run `f` (which performs `per_call` evaluations) repeatedly for the measurement
 /// time; returns evaluations per second.
 fn measure(name: &str, per_call: usize, mut f: impl FnMut()) -> f64 {
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        if !name.contains(&only) {
+            return 0.0;
+        }
+    }
     let secs: f64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let warm = Instant::now();
     while warm.elapsed() < Duration::from_millis(200) {

@@ -68,19 +68,20 @@ impl Scope<'_, '_> {
 
 /// Something the operators can evaluate: a JSON rule node or a compiled rule node.
 pub(crate) trait Expr {
-    fn eval<'a>(&'a self, scope: &Scope<'a, '_>) -> R<Val<'a>>;
+    /// `d` is the nesting depth of this node in a plain JsonLogic rule.
+    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>>;
 }
 
 impl Expr for Value {
     #[inline]
-    fn eval<'a>(&'a self, scope: &Scope<'a, '_>) -> R<Val<'a>> {
-        eval_json(self, scope)
+    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+        eval_json(self, scope, d)
     }
 }
 
 impl Expr for Node {
     #[inline]
-    fn eval<'a>(&'a self, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, _d: u32) -> R<Val<'a>> {
         eval_node(self, scope)
     }
 }
@@ -88,11 +89,16 @@ impl Expr for Node {
 // ---------------------------------------------------------------------------------
 // Plain JsonLogic
 
-/// Refuse absurdly deep rules before evaluating (the evaluator recurses).
+fn too_deep() -> FitError {
+    FitError::new(Kind::ProgramLimitExceeded, "jsonlogic rule is nested too deeply")
+        .with_detail(format!("Rules may nest at most {MAX_PLAIN_DEPTH} levels."))
+}
+
+/// Refuse absurdly deep rules up front (`JsonLogic::compile`); evaluation checks the
+/// depth of the nodes it reaches as it goes.
 pub(crate) fn check_plain_depth(v: &Value, depth: usize) -> FitResult<()> {
     if depth > MAX_PLAIN_DEPTH {
-        return Err(FitError::new(Kind::ProgramLimitExceeded, "jsonlogic rule is nested too deeply")
-            .with_detail(format!("Rules may nest at most {MAX_PLAIN_DEPTH} levels.")));
+        return Err(too_deep());
     }
     match v {
         Value::Array(items) => items.iter().try_for_each(|i| check_plain_depth(i, depth + 1)),
@@ -105,19 +111,22 @@ pub(crate) fn check_plain_depth(v: &Value, depth: usize) -> FitResult<()> {
 }
 
 /// Evaluate a plain JsonLogic rule node, like json-logic-js's `apply`.
-pub(crate) fn eval_json<'a>(v: &'a Value, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+pub(crate) fn eval_json<'a>(v: &'a Value, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     match v {
         Value::Object(m) if m.len() == 1 => {
+            if d >= MAX_PLAIN_DEPTH as u32 {
+                return Err(Box::new(too_deep()));
+            }
             let Some((name, raw)) = m.iter().next() else { return Ok(Val::Ref(v)) };
             let args: &'a [Value] = match raw {
                 Value::Array(a) => a.as_slice(),
                 other => std::slice::from_ref(other),
             };
             if name == "var" {
-                return eval_var(args, scope);
+                return eval_var(args, scope, d + 1);
             }
             match Op::from_name(name) {
-                Some(op) => eval_op(op, args, scope),
+                Some(op) => eval_op(op, args, scope, d + 1),
                 None => Err(unknown_op(name)),
             }
         }
@@ -126,9 +135,12 @@ pub(crate) fn eval_json<'a>(v: &'a Value, scope: &Scope<'a, '_>) -> R<Val<'a>> {
             if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) {
                 return Ok(Val::Ref(v));
             }
+            if d >= MAX_PLAIN_DEPTH as u32 {
+                return Err(Box::new(too_deep()));
+            }
             let mut out = Vec::with_capacity(items.len());
             for i in items {
-                out.push(eval_json(i, scope)?);
+                out.push(eval_json(i, scope, d + 1)?);
             }
             Ok(Val::Arr(out))
         }
@@ -137,13 +149,13 @@ pub(crate) fn eval_json<'a>(v: &'a Value, scope: &Scope<'a, '_>) -> R<Val<'a>> {
 }
 
 /// `{"var": [path, default]}`.
-fn eval_var<'a>(args: &'a [Value], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+fn eval_var<'a>(args: &'a [Value], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     let found = match args.first() {
         None | Some(Value::Null) => resolve(scope, ""),
         Some(Value::String(s)) => resolve(scope, s),
         Some(Value::Number(n)) => resolve(scope, &number_to_string(num_f64(n))),
         Some(other) => {
-            let key = eval_json(other, scope)?;
+            let key = eval_json(other, scope, d)?;
             match key {
                 Val::Null => resolve(scope, ""),
                 k => resolve(scope, &to_js_string(&k)),
@@ -153,7 +165,7 @@ fn eval_var<'a>(args: &'a [Value], scope: &Scope<'a, '_>) -> R<Val<'a>> {
     match found {
         Some(v) => Ok(v),
         None => match args.get(1) {
-            Some(d) => eval_json(d, scope),
+            Some(dflt) => eval_json(dflt, scope, d),
             None => Ok(Val::Null),
         },
     }
@@ -308,7 +320,7 @@ pub(crate) fn eval_node<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> R<Val<'a>>
             _ => Val::Null,
         }),
         Node::Lit(v) => Ok(Val::of(v)),
-        Node::Op(op, args) => eval_op(*op, args, scope),
+        Node::Op(op, args) => eval_op(*op, args, scope, 0),
         Node::Param(name, default) => match default {
             Some(v) => Ok(Val::of(v)),
             None => Err(param_without_value(name)),
@@ -328,34 +340,34 @@ pub(crate) fn eval_node<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> R<Val<'a>>
 
 /// Evaluate argument `i` (undefined, i.e. null, when absent).
 #[inline]
-fn arg<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+fn arg<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     match args.get(i) {
-        Some(a) => a.eval(scope),
+        Some(a) => a.eval(scope, d),
         None => Ok(Val::Null),
     }
 }
 
 /// Numeric argument `i` with JavaScript's undefined (absent) as NaN.
 #[inline]
-fn num<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>) -> R<f64> {
+fn num<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>, d: u32) -> R<f64> {
     match args.get(i) {
-        Some(a) => Ok(to_number(&a.eval(scope)?)),
+        Some(a) => Ok(to_number(&a.eval(scope, d)?)),
         None => Ok(f64::NAN),
     }
 }
 
-fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     match op {
         // Binary comparisons without building a vector (the hot path of predicates).
         Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le if args.len() <= 2 => {
-            let a = arg(args, 0, scope)?;
-            let b = arg(args, 1, scope)?;
+            let a = arg(args, 0, scope, d)?;
+            let b = arg(args, 1, scope, d)?;
             Ok(Val::Bool(compare(op, &a, &b, scope.is_rule())))
         }
         Op::And | Op::Or => {
             let mut cur = Val::Null;
             for a in args {
-                cur = a.eval(scope)?;
+                cur = a.eval(scope, d)?;
                 if cur.truthy() == (op == Op::Or) {
                     return Ok(cur);
                 }
@@ -363,69 +375,77 @@ fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'
             Ok(cur)
         }
         Op::Not | Op::NotNot => {
-            let truthy = arg(args, 0, scope)?.truthy();
+            let truthy = arg(args, 0, scope, d)?.truthy();
             // json-logic-js evaluates every argument of a non-lazy operator.
             for a in args.iter().skip(1) {
-                a.eval(scope)?;
+                a.eval(scope, d)?;
             }
             Ok(Val::Bool(truthy == (op == Op::NotNot)))
         }
-        Op::If | Op::Ternary => eval_if(args, scope),
+        Op::If | Op::Ternary => eval_if(args, scope, d),
         Op::Add => {
             let mut sum = 0.0;
             for a in args {
-                sum += parse_float(&a.eval(scope)?);
+                sum += parse_float(&a.eval(scope, d)?);
             }
             Ok(Val::Num(sum))
         }
         Op::Sub => Ok(Val::Num(match args.len() {
             0 => f64::NAN,
-            1 => -num(args, 0, scope)?,
+            1 => -num(args, 0, scope, d)?,
             _ => {
-                let x = num(args, 0, scope)?;
-                let y = num(args, 1, scope)?;
-                eval_rest(args, 2, scope)?;
+                let x = num(args, 0, scope, d)?;
+                let y = num(args, 1, scope, d)?;
+                eval_rest(args, 2, scope, d)?;
                 x - y
             }
         })),
         Op::Div | Op::Mod => {
-            let x = num(args, 0, scope)?;
-            let y = num(args, 1, scope)?;
-            eval_rest(args, 2, scope)?;
+            let x = num(args, 0, scope, d)?;
+            let y = num(args, 1, scope, d)?;
+            eval_rest(args, 2, scope, d)?;
             Ok(Val::Num(if op == Op::Div { x / y } else { x % y }))
         }
-        Op::Filter | Op::Some | Op::None | Op::Map | Op::Reduce | Op::All => eval_scoped(op, args, scope),
-        _ => eval_eager(op, args, scope),
+        Op::Filter | Op::Some | Op::None | Op::Map | Op::Reduce | Op::All => eval_scoped(op, args, scope, d),
+        _ => eval_eager(op, args, scope, d),
     }
 }
 
 /// Evaluate arguments from `from` on for their errors only.
-fn eval_rest<'a, E: Expr>(args: &'a [E], from: usize, scope: &Scope<'a, '_>) -> R<()> {
+fn eval_rest<'a, E: Expr>(args: &'a [E], from: usize, scope: &Scope<'a, '_>, d: u32) -> R<()> {
     for a in args.iter().skip(from) {
-        a.eval(scope)?;
+        a.eval(scope, d)?;
     }
     Ok(())
 }
 
 #[inline(never)]
-fn eval_eager<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+fn eval_eager<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+    // Up to four arguments are evaluated into a stack buffer (no allocation).
+    if args.len() <= 4 {
+        let mut buf = [Val::Null, Val::Null, Val::Null, Val::Null];
+        for (slot, a) in buf.iter_mut().zip(args) {
+            *slot = a.eval(scope, d)?;
+        }
+        return apply_eager(op, &mut buf[..args.len()], scope);
+    }
     let mut vals = Vec::with_capacity(args.len());
     for a in args {
-        vals.push(a.eval(scope)?);
+        vals.push(a.eval(scope, d)?);
     }
-    apply_eager(op, vals, scope)
+    apply_eager(op, &mut vals, scope)
 }
 
 #[inline(never)]
-fn eval_if<'a, E: Expr>(args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
+fn eval_if<'a, E: Expr>(args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     let mut i = 0;
     while i + 1 < args.len() {
-        if args[i].eval(scope)?.truthy() {
-            return args[i + 1].eval(scope);
+        if args[i].eval(scope, d)?.truthy() {
+            return args[i + 1].eval(scope, d);
         }
         i += 2;
     }
-    arg(args, i, scope)
+    arg(args, i, scope, d)
 }
 
 /// Run `f` on every element of an array value (nothing for non-arrays) until it
@@ -453,8 +473,8 @@ fn for_each_elem<'a>(v: &Val<'a>, mut f: impl FnMut(&Val<'a>) -> R<bool>) -> R<(
 
 /// The operators that evaluate a sub-rule per array element.
 #[inline(never)]
-fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<Val<'a>> {
-    let data = arg(args, 0, scope)?;
+fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+    let data = arg(args, 0, scope, d)?;
     let logic = args.get(1);
     match op {
         Op::Filter | Op::Some | Op::None => {
@@ -462,7 +482,7 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<V
             let stop_at_first = op != Op::Filter;
             for_each_elem(&data, |e| {
                 let keep = match logic {
-                    Some(l) => l.eval(&Scope::Data(e))?.truthy(),
+                    Some(l) => l.eval(&Scope::Data(e), d)?.truthy(),
                     None => false,
                 };
                 if keep {
@@ -480,7 +500,7 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<V
             let mut out = Vec::with_capacity(data.array_len().unwrap_or(0));
             for_each_elem(&data, |e| {
                 out.push(match logic {
-                    Some(l) => l.eval(&Scope::Data(e))?,
+                    Some(l) => l.eval(&Scope::Data(e), d)?,
                     None => Val::Null,
                 });
                 Ok(true)
@@ -488,13 +508,13 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<V
             Ok(Val::Arr(out))
         }
         Op::Reduce => {
-            let mut acc = arg(args, 2, scope)?;
+            let mut acc = arg(args, 2, scope, d)?;
             if data.array_len().is_none() {
                 return Ok(acc);
             }
             for_each_elem(&data, |e| {
                 acc = match logic {
-                    Some(l) => l.eval(&Scope::Reduce(e, &acc))?,
+                    Some(l) => l.eval(&Scope::Reduce(e, &acc), d)?,
                     None => Val::Null,
                 };
                 Ok(true)
@@ -509,7 +529,7 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>) -> R<V
             let mut all = true;
             for_each_elem(&data, |e| {
                 let ok = match logic {
-                    Some(l) => l.eval(&Scope::Data(e))?.truthy(),
+                    Some(l) => l.eval(&Scope::Data(e), d)?.truthy(),
                     None => false,
                 };
                 all &= ok;
@@ -565,7 +585,7 @@ fn num_arg(vals: &[Val], i: usize) -> f64 {
 }
 
 /// Apply an operator to its evaluated arguments.
-pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+pub(crate) fn apply_eager<'a>(op: Op, vals: &mut [Val<'a>], scope: &Scope<'a, '_>) -> R<Val<'a>> {
     let rule = scope.is_rule();
     let get = |i: usize| vals.get(i).cloned().unwrap_or(Val::Null);
     Ok(match op {
@@ -583,8 +603,8 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
         Op::Not => Val::Bool(!get(0).truthy()),
         Op::NotNot => Val::Bool(get(0).truthy()),
         Op::Log => get(0),
-        Op::Mod => Val::Num(num_arg(&vals, 0) % num_arg(&vals, 1)),
-        Op::Div => Val::Num(num_arg(&vals, 0) / num_arg(&vals, 1)),
+        Op::Mod => Val::Num(num_arg(vals, 0) % num_arg(vals, 1)),
+        Op::Div => Val::Num(num_arg(vals, 0) / num_arg(vals, 1)),
         Op::Sub => match vals.len() {
             0 => Val::Num(f64::NAN),
             1 => Val::Num(-to_number(&vals[0])),
@@ -592,21 +612,20 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
         },
         Op::Add => Val::Num(vals.iter().fold(0.0, |acc, v| acc + parse_float(v))),
         Op::Mul => {
-            let mut it = vals.into_iter();
-            let Some(first) = it.next() else {
+            let Some((first, rest)) = vals.split_first_mut() else {
                 return Err(Box::new(FitError::invalid_param("operator \"*\" needs at least one argument")));
             };
             // Array.prototype.reduce without an initial value returns a single
             // element untouched, so {"*": ["2"]} is "2" in json-logic-js.
-            let mut acc = first;
-            for v in it {
-                acc = Val::Num(parse_float(&acc) * parse_float(&v));
+            let mut acc = std::mem::replace(first, Val::Null);
+            for v in rest.iter() {
+                acc = Val::Num(parse_float(&acc) * parse_float(v));
             }
             acc
         }
         Op::Min | Op::Max => {
             let mut acc = if op == Op::Min { f64::INFINITY } else { f64::NEG_INFINITY };
-            for v in &vals {
+            for v in vals.iter() {
                 let n = to_number(v);
                 if n.is_nan() {
                     acc = f64::NAN;
@@ -618,7 +637,7 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
         }
         Op::Cat => {
             let mut out = String::new();
-            for v in &vals {
+            for v in vals.iter() {
                 push_cat(v, &mut out);
             }
             if out.len() > MAX_BUILT_LEN {
@@ -626,7 +645,7 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
             }
             Val::Str(Cow::Owned(out))
         }
-        Op::Substr => substr(&vals),
+        Op::Substr => substr(vals),
         Op::In => {
             let needle = get(0);
             match vals.get(1) {
@@ -644,7 +663,8 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
         }
         Op::Merge => {
             let mut out = Vec::new();
-            for v in vals {
+            for v in vals.iter_mut() {
+                let v = std::mem::replace(v, Val::Null);
                 if v.array_len().is_some() {
                     out.extend(v.elements());
                 } else {
@@ -656,7 +676,7 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: Vec<Val<'a>>, scope: &Scope<'a, '_>)
             }
             Val::Arr(out)
         }
-        Op::Missing => missing(vals, scope),
+        Op::Missing => missing(vals.to_vec(), scope),
         Op::MissingSome => {
             let need = get(0);
             let options = get(1);
@@ -748,13 +768,113 @@ fn substr(vals: &[Val]) -> Val<'static> {
 
 // Aggregates (rules)
 
-/// Whether a workout is in the selection.
-#[inline]
-fn selected<'a>(sel: &'a Option<Node>, w: &'a Workout) -> R<bool> {
-    match sel {
-        None => Ok(true),
-        Some(pred) => Ok(eval_node(pred, &Scope::Workout(w))?.truthy()),
+/// A selection predicate prepared for the per-workout loop: the common shapes
+/// (a field compared with a literal, and/or/not of those) are tested directly on the
+/// workout's JSON values; anything else, and any operand that is not of the fast
+/// path's type, falls back to the general evaluator, so the result is always the
+/// general evaluator's.
+enum Pred<'a> {
+    All,
+    /// `field ==/===/!=/!== "text"`.
+    StrEq { field: usize, lit: &'a str, equal: bool, node: &'a Node },
+    /// `field <op> number` (operands swapped into that order, `op` adjusted).
+    NumCmp { field: usize, op: Op, lit: f64, node: &'a Node },
+    And(Vec<Pred<'a>>),
+    Or(Vec<Pred<'a>>),
+    Not(Box<Pred<'a>>, bool),
+    General(&'a Node),
+}
+
+impl<'a> Pred<'a> {
+    fn new(sel: &'a Option<Node>) -> Pred<'a> {
+        match sel {
+            None => Pred::All,
+            Some(n) => Pred::plan(n),
+        }
     }
+
+    fn plan(node: &'a Node) -> Pred<'a> {
+        let Node::Op(op, args) = node else { return Pred::General(node) };
+        match (op, args.as_slice()) {
+            (Op::And, [_, ..]) => Pred::And(args.iter().map(Pred::plan).collect()),
+            (Op::Or, [_, ..]) => Pred::Or(args.iter().map(Pred::plan).collect()),
+            (Op::Not, [a]) => Pred::Not(Box::new(Pred::plan(a)), false),
+            (Op::NotNot, [a]) => Pred::Not(Box::new(Pred::plan(a)), true),
+            (Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Lt | Op::Le | Op::Gt | Op::Ge, [a, b]) => {
+                let (field, lit, op) = match (a, b) {
+                    (Node::Field(f), Node::Lit(l)) => (*f, l, *op),
+                    (Node::Lit(l), Node::Field(f)) => (
+                        *f,
+                        l,
+                        match op {
+                            Op::Lt => Op::Gt,
+                            Op::Le => Op::Ge,
+                            Op::Gt => Op::Lt,
+                            Op::Ge => Op::Le,
+                            other => *other,
+                        },
+                    ),
+                    _ => return Pred::General(node),
+                };
+                let field = usize::from(field);
+                let equality = matches!(op, Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe);
+                match lit {
+                    Value::String(s) if equality => {
+                        Pred::StrEq { field, lit: s, equal: matches!(op, Op::Eq | Op::StrictEq), node }
+                    }
+                    Value::Number(n) => Pred::NumCmp { field, op, lit: num_f64(n), node },
+                    _ => Pred::General(node),
+                }
+            }
+            _ => Pred::General(node),
+        }
+    }
+
+    fn test(&self, w: &'a Workout) -> R<bool> {
+        match self {
+            Pred::All => Ok(true),
+            Pred::StrEq { field, lit, equal, node } => match w.get(*field) {
+                Value::String(s) => Ok((s == lit) == *equal),
+                _ => general(node, w),
+            },
+            Pred::NumCmp { field, op, lit, node } => match w.get(*field) {
+                Value::Number(n) => {
+                    let x = num_f64(n);
+                    Ok(match op {
+                        Op::Eq | Op::StrictEq => x == *lit,
+                        Op::Ne | Op::StrictNe => x != *lit,
+                        Op::Lt => x < *lit,
+                        Op::Le => x <= *lit,
+                        Op::Gt => x > *lit,
+                        _ => x >= *lit,
+                    })
+                }
+                _ => general(node, w),
+            },
+            Pred::And(ps) => {
+                for p in ps {
+                    if !p.test(w)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Pred::Or(ps) => {
+                for p in ps {
+                    if p.test(w)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Pred::Not(p, keep) => Ok(p.test(w)? == *keep),
+            Pred::General(node) => general(node, w),
+        }
+    }
+}
+
+fn general<'a>(node: &'a Node, w: &'a Workout) -> R<bool> {
+    Ok(eval_node(node, &Scope::Workout(w))?.truthy())
 }
 
 /// The numeric value of a field (None for null or non-numbers).
@@ -772,9 +892,10 @@ fn field_num(w: &Workout, field: u16) -> Option<f64> {
 
 /// Sorted distinct days of the selected workouts.
 fn selected_days(sel: &Option<Node>, ws: &[Workout]) -> R<Vec<i32>> {
+    let pred = Pred::new(sel);
     let mut days = Vec::new();
     for w in ws {
-        if selected(sel, w)? {
+        if pred.test(w)? {
             days.push(w.day);
         }
     }
@@ -807,18 +928,20 @@ pub(crate) fn iso_week(day: i32) -> i64 {
 fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> R<Val<'a>> {
     Ok(match agg {
         Agg::Count(sel) => {
+            let pred = Pred::new(sel);
             let mut n = 0usize;
             for w in ws {
-                if selected(sel, w)? {
+                if pred.test(w)? {
                     n += 1;
                 }
             }
             Val::Num(n as f64)
         }
         Agg::Sum(sel, f) | Agg::Avg(sel, f) => {
+            let pred = Pred::new(sel);
             let (mut sum, mut n) = (0.0, 0usize);
             for w in ws {
-                if selected(sel, w)? {
+                if pred.test(w)? {
                     if let Some(x) = field_num(w, *f) {
                         sum += x;
                         n += 1;
@@ -833,9 +956,10 @@ fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> R<Val<'a>> {
         }
         Agg::Max(sel, f) | Agg::Min(sel, f) => {
             let is_max = matches!(agg, Agg::Max(..));
+            let pred = Pred::new(sel);
             let mut best: Option<f64> = None;
             for w in ws {
-                if selected(sel, w)? {
+                if pred.test(w)? {
                     if let Some(x) = field_num(w, *f) {
                         best = Some(match best {
                             None => x,
@@ -896,6 +1020,38 @@ mod tests {
         // 1970-01-01 (Thursday, day 0) shares its week with Monday 1969-12-29 (day -3).
         assert_eq!(iso_week(0), iso_week(-3));
         assert_eq!(iso_week(-4) + 1, iso_week(-3));
+    }
+
+    /// The per-workout fast paths must agree with the general evaluator on every
+    /// combination of operator, operand order, literal and field value type.
+    #[test]
+    fn predicate_fast_paths_agree_with_the_evaluator() {
+        use serde_json::json;
+        let field_values = [json!(null), json!(5), json!(10), json!(10.5), json!("10"), json!("chest_press"), json!(""), json!(true)];
+        let literals = [json!(10), json!("10"), json!("chest_press"), json!(0), json!(null), json!(true), json!(-1.5)];
+        let ops = [Op::Eq, Op::StrictEq, Op::Ne, Op::StrictNe, Op::Lt, Op::Le, Op::Gt, Op::Ge];
+        let mut checked = 0;
+        for fv in &field_values {
+            let w = Workout { ended_at_us: 0, day: 0, values: vec![fv.clone()] };
+            for lit in &literals {
+                for op in ops {
+                    for swap in [false, true] {
+                        let (a, b) = (Node::Field(0), Node::Lit(lit.clone()));
+                        let node = Node::Op(op, if swap { vec![b, a] } else { vec![a, b] });
+                        let fast = Pred::plan(&node).test(&w).unwrap();
+                        assert_eq!(fast, general(&node, &w).unwrap(), "{op:?} swap={swap} field={fv} lit={lit}");
+                        let not = Node::Op(Op::Not, vec![node.clone()]);
+                        assert_eq!(Pred::plan(&not).test(&w).unwrap(), !fast);
+                        let and = Node::Op(Op::And, vec![node.clone(), Node::Lit(json!(1))]);
+                        assert_eq!(Pred::plan(&and).test(&w).unwrap(), general(&and, &w).unwrap());
+                        let or = Node::Op(Op::Or, vec![Node::Lit(json!(0)), node]);
+                        assert_eq!(Pred::plan(&or).test(&w).unwrap(), general(&or, &w).unwrap());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 8 * 7 * 8 * 2);
     }
 
     #[test]

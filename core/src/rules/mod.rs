@@ -31,8 +31,8 @@ use serde_json::Value;
 /// A plain JsonLogic rule checked once for repeated evaluation.
 ///
 /// Plain JsonLogic is interpreted directly on the borrowed JSON (like json-logic-js,
-/// which has no compile step): literals are never copied, and the only preparation is
-/// the nesting check, so [`jsonlogic`] costs the same as `JsonLogic::apply`.
+/// which has no compile step): literals are never copied and [`jsonlogic`] costs the
+/// same as `JsonLogic::apply`; `compile` only checks the nesting up front.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonLogic {
     rule: Value,
@@ -56,7 +56,7 @@ impl JsonLogic {
 
 fn apply_unchecked(rule: &Value, data: &Value) -> FitResult<Value> {
     let d = value::Val::of(data);
-    match eval::eval_json(rule, &eval::Scope::Data(&d)) {
+    match eval::eval_json(rule, &eval::Scope::Data(&d), 0) {
         Ok(v) => Ok(v.into_json()),
         Err(e) => Err(*e),
     }
@@ -64,7 +64,6 @@ fn apply_unchecked(rule: &Value, data: &Value) -> FitResult<Value> {
 
 /// Evaluate a plain JsonLogic rule against `data` (json-logic-js semantics).
 pub fn jsonlogic(rule: &Value, data: &Value) -> FitResult<Value> {
-    eval::check_plain_depth(rule, 0)?;
     apply_unchecked(rule, data)
 }
 

@@ -134,7 +134,7 @@ fn walk<'a>(
                     let idx = chosen.or((i < vals.len()).then_some(i));
                     idx.and_then(|k| vals.get(k).cloned()).unwrap_or(Val::Null)
                 }
-                _ => apply_eager(*op, vals.clone(), &scope)?,
+                _ => apply_eager(*op, &mut vals.clone(), &scope)?,
             };
             let true_now = value.truthy();
             let mut report_value = value.to_json();
