@@ -140,12 +140,12 @@ WITH w AS (
            pg_catalog.max(x.reps_per_min_max) FILTER (WHERE x.in90 AND x.reps_per_min_max > 0) AS rpm,
            (pg_catalog.array_agg(x.session_id ORDER BY x.reps_per_min_max DESC, x.session_id)
                 FILTER (WHERE x.in90 AND x.reps_per_min_max > 0))[1] AS rpm_sid,
-           pg_catalog.sum(x.tonnage_kg) FILTER (WHERE x.in7) AS vol7,
-           pg_catalog.sum(x.tonnage_kg) FILTER (WHERE x.in30) AS vol30,
+           coalesce(pg_catalog.sum(x.tonnage_kg) FILTER (WHERE x.in7), 0) AS vol7,
+           coalesce(pg_catalog.sum(x.tonnage_kg) FILTER (WHERE x.in30), 0) AS vol30,
            pg_catalog.count(*) FILTER (WHERE x.in7) AS n7,
            pg_catalog.count(*) FILTER (WHERE x.in30) AS n30,
-           pg_catalog.array_agg(x.session_id ORDER BY x.session_id) FILTER (WHERE x.in7) AS sids7,
-           pg_catalog.array_agg(x.session_id ORDER BY x.session_id) FILTER (WHERE x.in30) AS sids30
+           coalesce(pg_catalog.array_agg(x.session_id ORDER BY x.session_id) FILTER (WHERE x.in7), '{}') AS sids7,
+           coalesce(pg_catalog.array_agg(x.session_id ORDER BY x.session_id) FILTER (WHERE x.in30), '{}') AS sids30
       FROM x GROUP BY x.athlete_id, x.exercise, x.anchor
 ), cardio AS (
     SELECT x.athlete_id, pg_catalog.max(x.anchor) AS anchor,
@@ -445,7 +445,8 @@ INSERT INTO fitflow.view_state (view_name, pipeline, maintained_by) VALUES
 CREATE FUNCTION fitflow.require_pg_cron() RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF pg_catalog.to_regproc('cron.schedule') IS NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+                    WHERE n.nspname OPERATOR(pg_catalog.=) 'cron' AND p.proname OPERATOR(pg_catalog.=) 'schedule') THEN
         RAISE EXCEPTION 'pg_cron is not installed in this database'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Install postgresql-15-cron, set shared_preload_libraries = ''pg_cron'' and cron.database_name to this database in postgresql.conf, restart, then run CREATE EXTENSION pg_cron. Without it, call fitflow.refresh(view) from any scheduler.';
@@ -474,7 +475,7 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_ok boolean;
 BEGIN
     PERFORM fitflow.require_pg_cron();
-    IF NOT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname OPERATOR(pg_catalog.=) 'fitflow:' || view) THEN
+    IF NOT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname OPERATOR(pg_catalog.=) ('fitflow:' || view)) THEN
         RAISE EXCEPTION 'view "%" has no schedule', view
             USING ERRCODE = 'undefined_object', HINT = 'Schedules are created with fitflow.schedule(view, cron).';
     END IF;
