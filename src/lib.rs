@@ -5,9 +5,11 @@
 
 pgrx::pg_module_magic!(name, version);
 
+mod challenges;
 mod error;
 mod gucs;
 mod periodic;
+mod rules;
 mod save;
 mod science;
 mod stream;
@@ -44,6 +46,12 @@ pgrx::extension_sql_file!(
         "pipelines", science::vo2max_uth, periodic::strength_level, periodic::vo2max_level,
         periodic::overall_level, periodic::age_group
     ]
+);
+pgrx::extension_sql_file!("../sql/challenges_tables.sql", name = "challenges_tables", requires = ["rule_type", "periodic"]);
+pgrx::extension_sql_file!(
+    "../sql/challenges.sql",
+    name = "challenges",
+    requires = ["challenges_tables", challenges::evaluate_athlete, challenges::live_progress, rules::rule_with_params]
 );
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 

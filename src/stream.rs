@@ -488,7 +488,42 @@ fn flush(batch: Batch) {
             let Some(meta) = &sb.meta else { continue };
             merge_into_live(client, *sid, meta, &sb.agg);
         }
+        notify_live(client, &sessions);
     });
+}
+
+const Q_ACTIVE_ATHLETES: &str = "SELECT DISTINCT e.athlete_id FROM fitflow.enrollments e
+      JOIN fitflow.challenges c ON c.challenge_id OPERATOR(pg_catalog.=) e.challenge_id
+     WHERE e.athlete_id OPERATOR(pg_catalog.=) ANY ($1)
+       AND c.starts_at OPERATOR(pg_catalog.<=) pg_catalog.now() AND c.ends_at OPERATOR(pg_catalog.>) pg_catalog.now()";
+
+const Q_NOTIFY_LIVE: &str = "SELECT pg_catalog.pg_notify('fitflow_live', p::text)
+      FROM fitflow.live_progress($1, $2) p WHERE p IS NOT NULL";
+
+/// NOTIFY fitflow_live once per streamed session of this statement whose athlete has an active
+/// challenge: one query for the whole batch decides which sessions qualify.
+fn notify_live(client: &mut SpiClient<'_>, sessions: &[(i64, SessionBatch)]) {
+    let athletes: Vec<i64> = sessions.iter().filter_map(|(_, sb)| sb.meta.as_ref().map(|m| m.athlete_id)).collect();
+    if athletes.is_empty() {
+        return;
+    }
+    let plan = plan_for(client, "active_athletes", false, || (Q_ACTIVE_ATHLETES.into(), vec![PgOid::from(pg_sys::INT8ARRAYOID)]));
+    let active: Vec<i64> = spi(client.select(&*plan, None, &[athletes.into()]))
+        .into_iter()
+        .filter_map(|row| spi(row.get::<i64>(1)))
+        .collect();
+    if active.is_empty() {
+        return;
+    }
+    let plan = plan_for(client, "notify_live", true, || {
+        (Q_NOTIFY_LIVE.into(), vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT8OID)])
+    });
+    for (sid, sb) in sessions {
+        let Some(meta) = &sb.meta else { continue };
+        if active.contains(&meta.athlete_id) {
+            spi(client.update(&*plan, None, &[meta.athlete_id.into(), (*sid).into()]));
+        }
+    }
 }
 
 fn write_reject(client: &mut SpiClient<'_>, r: &RejectRow) {

@@ -6,6 +6,7 @@
 //! extension crate wraps these in a thin pgrx layer; tests and benchmarks here run
 //! in seconds with plain `cargo test -p fitflow-core`.
 
+pub mod challenges;
 pub mod error;
 pub mod periodic;
 pub mod rules;
