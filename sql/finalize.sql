@@ -42,3 +42,61 @@ CREATE TRIGGER readings_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON fitfl
     FOR EACH STATEMENT EXECUTE FUNCTION fitflow.readings_append_only();
 COMMENT ON FUNCTION fitflow.readings_ingest() IS 'Row trigger: validates, de-duplicates and folds each reading into the statement''s batch state.';
 COMMENT ON FUNCTION fitflow.readings_flush() IS 'Statement trigger: stores rejected readings and merges the batch state into fitflow.live_sessions.';
+
+-------------------------------------------------------------------------------
+-- Comments on the remaining functions (public API first, then internals)
+-------------------------------------------------------------------------------
+COMMENT ON FUNCTION fitflow.jsonlogic(jsonb, jsonb) IS 'Plain JsonLogic (json-logic-js semantics; passes the 277 cases of the shared suite). See docs/rules.md.';
+COMMENT ON FUNCTION fitflow.evaluate(fitflow.rule, bigint, timestamptz, timestamptz) IS 'Evaluates a challenge rule over the athlete''s workouts ended in (since, as_of]: {"progress", "complete", "nodes": [{"path", "op", "value", "target", "progress"}]}. Deterministic for given rows and arguments.';
+COMMENT ON FUNCTION fitflow.rule_in(cstring) IS 'Input of fitflow.rule: parses and validates the JSON once (22P02 with the JSON pointer of a bad node).';
+COMMENT ON FUNCTION fitflow.rule_out(fitflow.rule) IS 'Output of fitflow.rule: canonical JSON.';
+COMMENT ON FUNCTION fitflow.rule_from_jsonb(jsonb) IS 'Cast jsonb -> fitflow.rule (validates).';
+COMMENT ON FUNCTION fitflow.rule_to_jsonb(fitflow.rule) IS 'Cast fitflow.rule -> jsonb (canonical JSON).';
+COMMENT ON FUNCTION fitflow.rule_params(fitflow.rule) IS 'The {"param": [name, default]} placeholders of a rule as {name: default} (null = required).';
+COMMENT ON FUNCTION fitflow.rule_with_params(fitflow.rule, jsonb) IS 'The rule with its placeholders filled from a {name: value} object.';
+COMMENT ON FUNCTION fitflow.strength_level(text, text, double precision, double precision) IS 'Strength level (beginner..elite) from 1RM relative to body mass for an exercise and sex; NULL without norms. Sources in docs/periodic.md.';
+COMMENT ON FUNCTION fitflow.vo2max_level(double precision, text, integer) IS 'Cardio level (beginner..elite) from VO2max by sex and age (Cooper Institute norms); NULL without an age.';
+COMMENT ON FUNCTION fitflow.overall_level(text[]) IS 'Median of fitness levels (the lower middle one on an even count); NULLs skipped; 22P02 for an unknown level.';
+COMMENT ON FUNCTION fitflow.age_group(integer) IS 'Age band of leaderboards and VO2max norms: <20, 20-29, 30-39, 40-49, 50-59, 60+.';
+COMMENT ON FUNCTION fitflow.evaluate_athlete(bigint, bigint[]) IS 'Results of one athlete''s enrollments (all or the listed challenges), with the error text where a rule cannot be evaluated. Used by the on-demand pipeline and rebuild.';
+COMMENT ON FUNCTION fitflow.live_progress(bigint, bigint) IS 'The fitflow_live NOTIFY payload: progress of the athlete''s active challenges with the open session counted as if it ended now (display only).';
+COMMENT ON FUNCTION fitflow.session_agg_step(internal, fitflow.readings) IS 'Internal: transition function of session_agg and session_state.';
+COMMENT ON FUNCTION fitflow.session_agg_final(internal) IS 'Internal: final function of session_agg.';
+COMMENT ON FUNCTION fitflow.session_state_final(internal) IS 'Internal: final function of session_state.';
+COMMENT ON FUNCTION fitflow.readings_append_only() IS 'Internal trigger: readings are append-only.';
+COMMENT ON FUNCTION fitflow.sync_rows(regclass, text) IS 'Internal: makes a view''s rows in scope equal to pg_temp.fresh, touching only differing rows.';
+COMMENT ON FUNCTION fitflow.run_maintenance(text, text) IS 'Internal: runs refresh/rebuild of a view with locking and bookkeeping.';
+COMMENT ON FUNCTION fitflow.view_names() IS 'Internal: the list of view names for hints.';
+COMMENT ON FUNCTION fitflow.view_status() IS 'Internal: rows of fitflow.views.';
+COMMENT ON FUNCTION fitflow.local_month(timestamptz) IS 'The first day of the calendar month of a timestamp in fitflow.timezone().';
+COMMENT ON FUNCTION fitflow.invalidate(bigint, date) IS 'Internal: queues an (athlete, month) invalidation for every periodic view.';
+COMMENT ON FUNCTION fitflow.take_pending(text) IS 'Internal: consumes the pending invalidations of a view.';
+COMMENT ON FUNCTION fitflow.metrics_rows(bigint[]) IS 'The fitness_metrics rows of the given athletes (NULL = all), computed from workouts.';
+COMMENT ON FUNCTION fitflow.profile_rows(bigint[]) IS 'The fitness_profiles rows of the given athletes (NULL = all).';
+COMMENT ON FUNCTION fitflow.totals_rows(bigint[], date[]) IS 'Per month and athlete the leaderboard totals (NULL = all).';
+COMMENT ON FUNCTION fitflow.leaderboard_rows(date[]) IS 'The leaderboards rows of the given months (NULL = all) from leaderboard_totals.';
+COMMENT ON FUNCTION fitflow.require_pg_cron() IS 'Internal: 55000 with a HINT when pg_cron is missing.';
+COMMENT ON FUNCTION fitflow.challenge_sync_limit() IS 'Enrollments above which a challenge rule change is queued for refresh (setting challenge_sync_limit, default 200).';
+COMMENT ON FUNCTION fitflow.athlete_version(bigint) IS 'The athlete''s workout version (the watermark of challenge results).';
+COMMENT ON FUNCTION fitflow.result_rows(bigint, bigint[]) IS 'The challenge_results rows of one athlete as evaluated now.';
+COMMENT ON FUNCTION fitflow.apply_results(bigint, bigint[]) IS 'Internal: evaluates and stores one athlete''s results and NOTIFYs fitflow_challenge for changed ones.';
+COMMENT ON FUNCTION fitflow.workouts_changed() IS 'Internal trigger: queues periodic invalidations for a changed workout.';
+COMMENT ON FUNCTION fitflow.athletes_changed() IS 'Internal trigger: queues periodic invalidations for a changed athlete.';
+COMMENT ON FUNCTION fitflow.workouts_to_challenges() IS 'Internal trigger: bumps the athlete version and recomputes the athlete''s challenge results.';
+COMMENT ON FUNCTION fitflow.enrollments_check() IS 'Internal trigger: refuses unknown, ended and other-gym challenges and double enrollment.';
+COMMENT ON FUNCTION fitflow.enrollments_evaluate() IS 'Internal trigger: evaluates a new or changed enrollment at once.';
+COMMENT ON FUNCTION fitflow.challenges_version() IS 'Internal trigger: bumps rule_version when the rule or window changes.';
+COMMENT ON FUNCTION fitflow.challenges_changed() IS 'Internal trigger: re-evaluates or queues the enrollments of a changed challenge.';
+DO $$
+DECLARE f text;
+BEGIN
+    FOREACH f IN ARRAY ARRAY['refresh_live_sessions', 'rebuild_live_sessions', 'refresh_workouts', 'rebuild_workouts',
+                             'refresh_fitness_metrics', 'rebuild_fitness_metrics', 'refresh_fitness_profiles', 'rebuild_fitness_profiles',
+                             'refresh_leaderboards', 'rebuild_leaderboards', 'refresh_challenge_results', 'rebuild_challenge_results'] LOOP
+        EXECUTE pg_catalog.format('COMMENT ON FUNCTION fitflow.%I() IS %L', f,
+                                  'Internal: ' || pg_catalog.replace(f, '_', ' ') || ' (call fitflow.refresh/rebuild(view) instead).');
+    END LOOP;
+END $$;
+COMMENT ON TABLE fitflow.view_state IS 'Refresh bookkeeping of the derived views (read fitflow.views).';
+COMMENT ON TABLE fitflow.athlete_versions IS 'Internal: per-athlete workout version, the watermark of challenge results.';
+COMMENT ON TABLE fitflow.challenge_queue IS 'Internal: challenges whose re-evaluation waits for fitflow.refresh(''challenge_results'').';

@@ -133,7 +133,7 @@ WITH w AS (
            w.ended_at > w.anchor - interval '7 days' AS in7
       FROM w
 ), per_ex AS (
-    SELECT x.athlete_id, x.exercise, x.anchor,
+    SELECT x.athlete_id, x.exercise, x.kind, x.anchor,
            pg_catalog.max(x.est_1rm_kg) FILTER (WHERE x.in90) AS best_1rm,
            (pg_catalog.array_agg(x.session_id ORDER BY x.est_1rm_kg DESC, x.session_id)
                 FILTER (WHERE x.in90 AND x.est_1rm_kg IS NOT NULL))[1] AS best_1rm_sid,
@@ -146,7 +146,7 @@ WITH w AS (
            pg_catalog.count(*) FILTER (WHERE x.in30) AS n30,
            coalesce(pg_catalog.array_agg(x.session_id ORDER BY x.session_id) FILTER (WHERE x.in7), '{}') AS sids7,
            coalesce(pg_catalog.array_agg(x.session_id ORDER BY x.session_id) FILTER (WHERE x.in30), '{}') AS sids30
-      FROM x GROUP BY x.athlete_id, x.exercise, x.anchor
+      FROM x GROUP BY x.athlete_id, x.exercise, x.kind, x.anchor
 ), cardio AS (
     SELECT x.athlete_id, pg_catalog.max(x.anchor) AS anchor,
            pg_catalog.max(x.vo2_ml_kg_min) FILTER (WHERE x.in90) AS vo2,
@@ -178,6 +178,7 @@ SELECT p.athlete_id, p.exercise, m.metric, m.value, m.unit, m.formula, m.wstart,
         ('sessions_30d', p.n30::float8, 'workouts', 'count over 30 days', p.anchor - interval '30 days', p.sids30)
        ) AS m(metric, value, unit, formula, wstart, sids)
  WHERE m.value IS NOT NULL
+   AND NOT (p.kind OPERATOR(pg_catalog.=) 'cardio' AND m.metric IN ('volume_7d_kg', 'volume_30d_kg'))
 UNION ALL
 SELECT v.athlete_id, 'all', m.metric, m.value, m.unit, v.formula, v.wstart, v.wend, v.sids
   FROM vo2max v
@@ -212,33 +213,29 @@ CREATE FUNCTION fitflow.profile_rows(p_athletes bigint[])
 RETURNS SETOF fitflow.fitness_profiles
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 WITH m AS (SELECT * FROM fitflow.metrics_rows(p_athletes)),
-base AS (
-    SELECT a.athlete_id, a.sex, a.body_mass_kg::float8 AS mass, a.birth_date,
-           (SELECT pg_catalog.max(m.window_end) FROM m WHERE m.athlete_id OPERATOR(pg_catalog.=) a.athlete_id) AS as_of,
-           (SELECT m.value FROM m WHERE m.athlete_id OPERATOR(pg_catalog.=) a.athlete_id
-               AND m.metric OPERATOR(pg_catalog.=) 'vo2max_ml_kg_min') AS vo2max
-      FROM fitflow.athletes a
-     WHERE p_athletes IS NULL OR a.athlete_id OPERATOR(pg_catalog.=) ANY (p_athletes)
+per_athlete AS (
+    SELECT m.athlete_id, pg_catalog.max(m.window_end) AS as_of,
+           pg_catalog.max(m.value) FILTER (WHERE m.metric OPERATOR(pg_catalog.=) 'vo2max_ml_kg_min') AS vo2max
+      FROM m GROUP BY m.athlete_id
 ), aged AS (
-    SELECT b.*,
-           pg_catalog.date_part('year', pg_catalog.age((b.as_of AT TIME ZONE fitflow.timezone())::date, b.birth_date))::int AS age
-      FROM base b
-), lv AS (
-    SELECT g.*,
-           coalesce((SELECT pg_catalog.jsonb_object_agg(m.exercise, fitflow.strength_level(m.exercise, g.sex, g.mass, m.value) ORDER BY m.exercise)
-                       FROM m WHERE m.athlete_id OPERATOR(pg_catalog.=) g.athlete_id AND m.metric OPERATOR(pg_catalog.=) 'est_1rm_kg'
-                        AND fitflow.strength_level(m.exercise, g.sex, g.mass, m.value) IS NOT NULL), '{}'::jsonb) AS levels,
-           fitflow.vo2max_level(g.vo2max, g.sex, g.age) AS cardio
-      FROM aged g
-), w AS (
-    SELECT l.*, fitflow.overall_level(ARRAY(SELECT e.value FROM pg_catalog.jsonb_each_text(l.levels) e)) AS weight
-      FROM lv l
+    SELECT a.athlete_id, a.sex, a.body_mass_kg::float8 AS mass, p.as_of, p.vo2max,
+           pg_catalog.date_part('year', pg_catalog.age((p.as_of AT TIME ZONE fitflow.timezone())::date, a.birth_date))::int AS age
+      FROM fitflow.athletes a
+      JOIN per_athlete p ON p.athlete_id OPERATOR(pg_catalog.=) a.athlete_id
+), strength AS (
+    SELECT g.athlete_id, m.exercise, fitflow.strength_level(m.exercise, g.sex, g.mass, m.value) AS level
+      FROM aged g JOIN m ON m.athlete_id OPERATOR(pg_catalog.=) g.athlete_id
+     WHERE m.metric OPERATOR(pg_catalog.=) 'est_1rm_kg'
+), levels AS (
+    SELECT s.athlete_id, pg_catalog.jsonb_object_agg(s.exercise, s.level) AS levels,
+           fitflow.overall_level(pg_catalog.array_agg(s.level ORDER BY s.exercise)) AS weight
+      FROM strength s WHERE s.level IS NOT NULL GROUP BY s.athlete_id
 )
-SELECT w.athlete_id, w.as_of, w.sex, w.age, CASE WHEN w.age IS NULL THEN NULL ELSE fitflow.age_group(w.age) END,
-       w.mass, w.vo2max, w.levels, w.weight, w.cardio, NULL::text,
-       fitflow.overall_level(ARRAY[w.weight, w.cardio])
-  FROM w
- WHERE w.as_of IS NOT NULL OR w.vo2max IS NOT NULL
+SELECT g.athlete_id, g.as_of, g.sex, g.age, CASE WHEN g.age IS NULL THEN NULL ELSE fitflow.age_group(g.age) END,
+       g.mass, g.vo2max, coalesce(l.levels, '{}'::jsonb), l.weight,
+       fitflow.vo2max_level(g.vo2max, g.sex, g.age), NULL::text,
+       fitflow.overall_level(ARRAY[l.weight, fitflow.vo2max_level(g.vo2max, g.sex, g.age)])
+  FROM aged g LEFT JOIN levels l ON l.athlete_id OPERATOR(pg_catalog.=) g.athlete_id
 $$;
 
 -------------------------------------------------------------------------------

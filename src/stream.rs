@@ -17,7 +17,7 @@
 //!   resend. Late readings (seq at or below it) are probed by primary key.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use fitflow_core::stream::{self, Reading, Reason, Rejection, SessionAgg};
 use pgrx::datum::DatumWithOid;
@@ -41,7 +41,9 @@ struct SessionMeta {
 /// One session's share of the current statement.
 struct SessionBatch {
     meta: Option<SessionMeta>,
-    accepted: BTreeMap<i32, Reading>,
+    /// Readings accepted in this statement, sorted by seq (bridges send in order, so this is
+    /// almost always an append).
+    accepted: Vec<Reading>,
     agg: SessionAgg,
 }
 
@@ -247,9 +249,19 @@ unsafe fn check_layout(desc: pg_sys::TupleDesc) {
 /// SAFETY: `tuple` and `desc` come from a BEFORE INSERT trigger on fitflow.readings whose layout
 /// passed [`check_layout`].
 unsafe fn deform(tuple: pg_sys::HeapTuple, desc: pg_sys::TupleDesc) -> RawRow {
+    // Only the first 12 attributes are read: heap_deform_tuple needs room for all of them, so
+    // use the stack unless the table grew columns.
     let natts = (*desc).natts as usize;
-    let mut values = vec![pg_sys::Datum::from(0usize); natts];
-    let mut nulls = vec![false; natts];
+    let mut stack_values = [pg_sys::Datum::from(0usize); 16];
+    let mut stack_nulls = [true; 16];
+    let (mut heap_values, mut heap_nulls);
+    let (values, nulls): (&mut [pg_sys::Datum], &mut [bool]) = if natts <= 16 {
+        (&mut stack_values[..], &mut stack_nulls[..])
+    } else {
+        heap_values = vec![pg_sys::Datum::from(0usize); natts];
+        heap_nulls = vec![true; natts];
+        (&mut heap_values[..], &mut heap_nulls[..])
+    };
     pg_sys::heap_deform_tuple(tuple, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
     let int8 = |i: usize| (!nulls[i]).then(|| values[i].value() as i64);
     let int4 = |i: usize| (!nulls[i]).then(|| values[i].value() as i32);
@@ -329,7 +341,7 @@ fn ingest(batch: &mut Batch, row: RawRow) -> bool {
     }
     let sb = batch.sessions.entry(sid).or_insert_with(|| SessionBatch {
         meta: load_session(sid),
-        accepted: BTreeMap::new(),
+        accepted: Vec::new(),
         agg: SessionAgg::default(),
     });
     let Some(meta) = &sb.meta else {
@@ -340,7 +352,14 @@ fn ingest(batch: &mut Batch, row: RawRow) -> bool {
         return reject(batch, row, rej);
     }
     // Resend or conflict within this statement.
-    if let Some(prev) = sb.accepted.get(&seq) {
+    // Where this seq is, or would go, among the statement's accepted readings (Err = not there).
+    let slot: Result<usize, usize> = match sb.accepted.last() {
+        None => Err(0),
+        Some(last) if last.seq < seq => Err(sb.accepted.len()),
+        _ => sb.accepted.binary_search_by_key(&seq, |r| r.seq),
+    };
+    if let Ok(i) = slot {
+        let prev = &sb.accepted[i];
         if prev.same_payload(&row.reading) {
             return false;
         }
@@ -371,8 +390,9 @@ fn ingest(batch: &mut Batch, row: RawRow) -> bool {
         prev_d = meta.stored_last_distance;
     }
     if row.reading.distance_m.is_some() {
-        let batch_prev = sb.accepted.range(..seq).rev().find_map(|(s, r)| r.distance_m.map(|d| (*s, d)));
-        let batch_next = sb.accepted.range(seq + 1..).find_map(|(s, r)| r.distance_m.map(|d| (*s, d)));
+        let at = slot.unwrap_or_else(|i| i);
+        let batch_prev = sb.accepted[..at].iter().rev().find_map(|r| r.distance_m.map(|d| (r.seq, d)));
+        let batch_next = sb.accepted[at..].iter().find_map(|r| r.distance_m.map(|d| (r.seq, d)));
         let prev = closest(prev_d, batch_prev, |a, b| a.0 >= b.0);
         let next = closest(next_d, batch_next, |a, b| a.0 <= b.0);
         if let Err(rej) = stream::check_distance_between(&row.reading, prev, next) {
@@ -380,7 +400,7 @@ fn ingest(batch: &mut Batch, row: RawRow) -> bool {
         }
     }
     sb.agg.add(&row.reading);
-    sb.accepted.insert(seq, row.reading);
+    sb.accepted.insert(slot.unwrap_or_else(|i| i), row.reading);
     true
 }
 
