@@ -75,6 +75,9 @@ CREATE FUNCTION fitflow.workouts_to_challenges() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_athlete bigint;
 BEGIN
+    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NULL;   -- pg_restore is loading already-derived rows
+    END IF;
     IF TG_OP = 'UPDATE' AND (OLD.athlete_id, OLD.exercise, OLD.kind, OLD.started_at, OLD.ended_at, OLD.state,
                              OLD.est_1rm_kg, OLD.vo2_ml_kg_min, OLD.met, OLD.kcal, OLD.tonnage_kg, OLD.distance_m,
                              OLD.duration_s, OLD.reps_per_min_max, OLD.reps, OLD.sets, OLD.readings)
@@ -104,6 +107,9 @@ CREATE FUNCTION fitflow.enrollments_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE c record;
 BEGIN
+    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NEW;    -- pg_restore is loading already-validated rows
+    END IF;
     SELECT ch.challenge_id, ch.ends_at, ch.gym INTO c FROM fitflow.challenges ch
      WHERE ch.challenge_id OPERATOR(pg_catalog.=) NEW.challenge_id;
     IF NOT FOUND THEN
@@ -134,6 +140,9 @@ CREATE TRIGGER enrollments_check BEFORE INSERT OR UPDATE ON fitflow.enrollments
 CREATE FUNCTION fitflow.enrollments_evaluate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NULL;   -- pg_restore is loading already-derived rows
+    END IF;
     IF TG_OP = 'UPDATE' AND OLD.rule_override::bytea IS NOT DISTINCT FROM NEW.rule_override::bytea THEN
         RETURN NULL;
     END IF;
@@ -162,6 +171,9 @@ COMMENT ON FUNCTION fitflow.enroll(bigint, bigint, fitflow.rule) IS
 CREATE FUNCTION fitflow.challenges_version() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NEW;    -- pg_restore is loading already-validated rows
+    END IF;
     IF (OLD.rule::bytea, OLD.starts_at, OLD.ends_at) IS DISTINCT FROM (NEW.rule::bytea, NEW.starts_at, NEW.ends_at) THEN
         NEW.rule_version := OLD.rule_version OPERATOR(pg_catalog.+) 1;
     END IF;
@@ -175,6 +187,9 @@ CREATE FUNCTION fitflow.challenges_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_athlete bigint;
 BEGIN
+    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NULL;   -- pg_restore is loading already-derived rows
+    END IF;
     IF OLD.rule_version OPERATOR(pg_catalog.=) NEW.rule_version THEN
         RETURN NULL;
     END IF;

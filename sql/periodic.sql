@@ -49,6 +49,9 @@ $$;
 CREATE FUNCTION fitflow.workouts_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NULL;   -- pg_restore is loading already-derived rows
+    END IF;
     IF TG_OP = 'UPDATE' AND (OLD.athlete_id, OLD.exercise, OLD.kind, OLD.started_at, OLD.ended_at, OLD.state,
                              OLD.est_1rm_kg, OLD.vo2_ml_kg_min, OLD.met, OLD.kcal, OLD.tonnage_kg, OLD.distance_m,
                              OLD.duration_s, OLD.reps_per_min_max)
@@ -73,6 +76,9 @@ CREATE TRIGGER workouts_changed AFTER INSERT OR UPDATE OR DELETE ON fitflow.work
 CREATE FUNCTION fitflow.athletes_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NULL;   -- pg_restore is loading already-derived rows
+    END IF;
     IF TG_OP = 'UPDATE' AND (OLD.sex, OLD.birth_date, OLD.body_mass_kg, OLD.hr_rest, OLD.hr_max, OLD.gym, OLD.leaderboard_opt_out)
                   IS NOT DISTINCT FROM (NEW.sex, NEW.birth_date, NEW.body_mass_kg, NEW.hr_rest, NEW.hr_max, NEW.gym, NEW.leaderboard_opt_out) THEN
         RETURN NULL;

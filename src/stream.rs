@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use fitflow_core::stream::{self, Reading, Reason, Rejection, SessionAgg};
-use pgrx::datum::DatumWithOid;
+use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 
@@ -109,38 +109,33 @@ const Q_NEIGHBOURS: &str = "SELECT p.seq, p.distance_m, n.seq, n.distance_m
              WHERE session_id OPERATOR(pg_catalog.=) $1 AND seq OPERATOR(pg_catalog.>) $2 AND distance_m IS NOT NULL
              ORDER BY seq LIMIT 1) AS n ON true";
 
-const Q_LOCK_LIVE: &str = "SELECT state FROM fitflow.live_sessions
-     WHERE session_id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
-
-const LIVE_COLUMNS: &str = "session_id, athlete_id, exercise, started_at, readings, last_seq, last_ts, sets, reps,
-       full_range_reps, tonnage_kg, max_load_kg, distance_m, duration_s, avg_heart_rate, max_heart_rate,
-       avg_speed_kmh, reps_per_min_max, state";
-
-fn q_insert_live() -> String {
-    format!(
-        "INSERT INTO fitflow.live_sessions ({LIVE_COLUMNS}) VALUES
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
-         ON CONFLICT (session_id) DO NOTHING"
-    )
-}
-
-fn q_update_live() -> String {
-    format!(
-        "UPDATE fitflow.live_sessions SET ({LIVE_COLUMNS}) =
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
-         WHERE session_id OPERATOR(pg_catalog.=) $1"
-    )
-}
+/// One statement merges the batch into every live row it touches. New sessions are inserted
+/// with the batch state; existing ones merge in SQL under the row lock ON CONFLICT takes. Rows are
+/// fed in session_id order, so concurrent statements lock in the same order and cannot deadlock.
+const Q_UPSERT_LIVE: &str = "INSERT INTO fitflow.live_sessions AS l
+       (session_id, athlete_id, exercise, started_at, readings, last_seq, last_ts, sets, reps,
+        full_range_reps, tonnage_kg, max_load_kg, distance_m, duration_s, avg_heart_rate, max_heart_rate,
+        avg_speed_kmh, reps_per_min_max, state)
+     SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[]), pg_catalog.unnest($4::timestamptz[]), pg_catalog.unnest($5::bigint[]), pg_catalog.unnest($6::int[]), pg_catalog.unnest($7::timestamptz[]), pg_catalog.unnest($8::int[]), pg_catalog.unnest($9::bigint[]), pg_catalog.unnest($10::bigint[]), pg_catalog.unnest($11::float8[]), pg_catalog.unnest($12::float8[]), pg_catalog.unnest($13::float8[]), pg_catalog.unnest($14::float8[]), pg_catalog.unnest($15::float8[]), pg_catalog.unnest($16::int[]), pg_catalog.unnest($17::float8[]), pg_catalog.unnest($18::int[]), pg_catalog.unnest($19::bytea[]))
+      ORDER BY 1
+     ON CONFLICT (session_id) DO UPDATE SET
+       (readings, last_seq, last_ts, sets, reps, full_range_reps, tonnage_kg, max_load_kg, distance_m,
+        duration_s, avg_heart_rate, max_heart_rate, avg_speed_kmh, reps_per_min_max, state) =
+       (SELECT s.readings, s.last_seq, s.last_ts, s.sets, s.reps, s.full_range_reps, s.tonnage_kg, s.max_load_kg,
+               s.distance_m, s.duration_s, s.avg_heart_rate, s.max_heart_rate, s.avg_speed_kmh, s.reps_per_min_max, m.state
+          FROM (SELECT fitflow.merge_states(l.state, EXCLUDED.state) AS state) m,
+               fitflow.summarize_state(m.state) s)";
 
 const Q_REJECT: &str = "INSERT INTO fitflow.rejected_readings
        (session_id, seq, ts, set_no, reps, load_kg, rom, distance_m, speed_kmh, incline_pct, heart_rate, power_w, reason, detail)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)";
 
-fn live_arg_types() -> Vec<PgOid> {
+fn upsert_arg_types() -> Vec<PgOid> {
     use pg_sys::*;
     [
-        INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT4OID, TIMESTAMPTZOID, INT4OID, INT8OID, INT8OID,
-        FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, INT4OID, FLOAT8OID, INT4OID, BYTEAOID,
+        INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
+        INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID,
+        FLOAT8ARRAYOID, INT4ARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID,
     ]
     .into_iter()
     .map(PgOid::from)
@@ -504,10 +499,7 @@ fn flush(batch: Batch) {
         for r in &batch.rejects {
             write_reject(client, r);
         }
-        for (sid, sb) in &sessions {
-            let Some(meta) = &sb.meta else { continue };
-            merge_into_live(client, *sid, meta, &sb.agg);
-        }
+        upsert_live(client, &sessions);
         notify_live(client, &sessions);
     });
 }
@@ -568,60 +560,83 @@ fn write_reject(client: &mut SpiClient<'_>, r: &RejectRow) {
     spi(client.update(&*plan, None, &args));
 }
 
-/// Lock the live row, merge the statement's state into it and write it back; insert it when the
-/// session has no live row yet (retrying if a concurrent statement inserted it first).
-fn merge_into_live(client: &mut SpiClient<'_>, sid: i64, meta: &SessionMeta, batch_agg: &SessionAgg) {
-    loop {
-        let plan = plan_for(client, "lock_live", true, || (Q_LOCK_LIVE.into(), vec![PgOid::from(pg_sys::INT8OID)]));
-        let t = spi(client.update(&*plan, Some(1), &[sid.into()]));
-        let locked: Option<Option<Vec<u8>>> = t.into_iter().next().map(|row| spi(row.get::<Vec<u8>>(1)));
-        let exists = locked.is_some();
-        let mut state = match locked.flatten() {
-            Some(bytes) => SessionAgg::from_bytes(&bytes).unwrap_or_else(|e| {
-                raise(e.with_hint(format!("The live buffer of session {sid} is corrupt; run SELECT fitflow.rebuild('live_sessions').")))
-            }),
-            None => SessionAgg::default(),
-        };
-        state.merge(batch_agg);
-        let args = live_args(sid, meta.athlete_id, &meta.exercise, meta.started_at_us, &state);
-        let (name, sql): (&'static str, fn() -> String) =
-            if exists { ("update_live", q_update_live) } else { ("insert_live", q_insert_live) };
-        let plan = plan_for(client, name, true, || (sql(), live_arg_types()));
-        let written = spi(client.update(&*plan, None, &args)).len();
-        if written == 1 || exists {
-            return;
-        }
-    }
+/// Column arrays of the batch's live rows (sessions in session_id order).
+#[derive(Default)]
+struct LiveColumns {
+    sid: Vec<i64>,
+    athlete: Vec<i64>,
+    exercise: Vec<String>,
+    started: Vec<Option<TimestampWithTimeZone>>,
+    readings: Vec<i64>,
+    last_seq: Vec<Option<i32>>,
+    last_ts: Vec<Option<TimestampWithTimeZone>>,
+    sets: Vec<i32>,
+    reps: Vec<i64>,
+    full_range: Vec<i64>,
+    tonnage: Vec<f64>,
+    max_load: Vec<Option<f64>>,
+    distance: Vec<Option<f64>>,
+    duration: Vec<f64>,
+    avg_hr: Vec<Option<f64>>,
+    max_hr: Vec<Option<i32>>,
+    avg_speed: Vec<Option<f64>>,
+    rpm: Vec<i32>,
+    state: Vec<Vec<u8>>,
 }
 
-/// The 19 values of a live_sessions row.
-pub(crate) fn live_args<'a>(
-    sid: i64,
-    athlete_id: i64,
-    exercise: &'a str,
-    started_at_us: i64,
-    state: &SessionAgg,
-) -> Vec<DatumWithOid<'a>> {
-    let s = state.summary();
-    vec![
-        sid.into(),
-        athlete_id.into(),
-        exercise.into(),
-        ts_arg(Some(started_at_us)),
-        s.readings.into(),
-        s.last_seq.into(),
-        ts_arg(s.last_ts_us),
-        s.sets.into(),
-        s.reps.into(),
-        s.full_range_reps.into(),
-        s.tonnage_kg.into(),
-        s.max_load_kg.into(),
-        s.distance_m.into(),
-        s.duration_s.into(),
-        s.avg_heart_rate.into(),
-        s.max_heart_rate.into(),
-        s.avg_speed_kmh.into(),
-        (s.reps_per_min_max.min(i32::MAX as i64) as i32).into(),
-        state.to_bytes().into(),
-    ]
+fn tstz(us: Option<i64>) -> Option<TimestampWithTimeZone> {
+    us.and_then(|v| TimestampWithTimeZone::try_from(v).ok())
+}
+
+fn upsert_live(client: &mut SpiClient<'_>, sessions: &[(i64, SessionBatch)]) {
+    let mut c = LiveColumns::default();
+    for (sid, sb) in sessions {
+        let Some(meta) = &sb.meta else { continue };
+        let s = sb.agg.summary();
+        c.sid.push(*sid);
+        c.athlete.push(meta.athlete_id);
+        c.exercise.push(meta.exercise.clone());
+        c.started.push(tstz(Some(meta.started_at_us)));
+        c.readings.push(s.readings);
+        c.last_seq.push(s.last_seq);
+        c.last_ts.push(tstz(s.last_ts_us));
+        c.sets.push(s.sets);
+        c.reps.push(s.reps);
+        c.full_range.push(s.full_range_reps);
+        c.tonnage.push(s.tonnage_kg);
+        c.max_load.push(s.max_load_kg);
+        c.distance.push(s.distance_m);
+        c.duration.push(s.duration_s);
+        c.avg_hr.push(s.avg_heart_rate);
+        c.max_hr.push(s.max_heart_rate);
+        c.avg_speed.push(s.avg_speed_kmh);
+        c.rpm.push(s.reps_per_min_max.clamp(0, i32::MAX as i64) as i32);
+        c.state.push(sb.agg.to_bytes());
+    }
+    if c.sid.is_empty() {
+        return;
+    }
+    let args: Vec<DatumWithOid> = vec![
+        c.sid.into(),
+        c.athlete.into(),
+        c.exercise.into(),
+        c.started.into(),
+        c.readings.into(),
+        c.last_seq.into(),
+        c.last_ts.into(),
+        c.sets.into(),
+        c.reps.into(),
+        c.full_range.into(),
+        c.tonnage.into(),
+        c.max_load.into(),
+        c.distance.into(),
+        c.duration.into(),
+        c.avg_hr.into(),
+        c.max_hr.into(),
+        c.avg_speed.into(),
+        c.rpm.into(),
+        c.state.into(),
+    ];
+    let plan = plan_for(client, "upsert_live", true, || (Q_UPSERT_LIVE.into(), upsert_arg_types()));
+    spi(client.update(&*plan, None, &args));
 }

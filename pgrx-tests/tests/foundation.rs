@@ -112,7 +112,14 @@ fn pg_dump_and_restore_round_trip() {
          INSERT INTO fitflow.readings (session_id, seq, ts, distance_m, speed_kmh, heart_rate)
               SELECT s, r, TIMESTAMPTZ '2026-12-01 06:00+00' + s * interval '10 min' + r * interval '1 s',
                      r * 2.5, 9.0, 120 + r % 30
-                FROM generate_series(1, 19, 2) s, generate_series(1, 60) r;",
+                FROM generate_series(1, 19, 2) s, generate_series(1, 60) r;
+         SELECT fitflow.set_timezone('Europe/Paris');
+         INSERT INTO fitflow.challenges VALUES (1, 'Ten workouts', '{\">=\": [{\"count\": [{\"workouts\": []}]}, 10]}',
+                                                '2026-11-01', '2099-01-01', NULL);
+         SELECT fitflow.enroll(1, a) FROM generate_series(1, 50) a;
+         SELECT fitflow.end_session(s, TIMESTAMPTZ '2026-12-01 06:00+00' + s * interval '10 min' + interval '5 min')
+           FROM generate_series(1, 12) s;
+         SELECT fitflow.refresh(v) FROM unnest(ARRAY['fitness_metrics', 'fitness_profiles', 'leaderboards']) v;",
     )
     .unwrap();
     let queries = [
@@ -122,6 +129,15 @@ fn pg_dump_and_restore_round_trip() {
         "SELECT * FROM fitflow.exercises ORDER BY exercise",
         "SELECT * FROM fitflow.devices ORDER BY device_id",
         "SELECT session_id, readings, reps, tonnage_kg, distance_m FROM fitflow.live_sessions ORDER BY session_id",
+        "SELECT * FROM fitflow.workouts ORDER BY session_id",
+        "SELECT challenge_id, title, rule::text, starts_at, ends_at, rule_version FROM fitflow.challenges ORDER BY 1",
+        "SELECT challenge_id, athlete_id, rule_override::text FROM fitflow.enrollments ORDER BY 1, 2",
+        "SELECT * FROM fitflow.challenge_results ORDER BY 1, 2",
+        "SELECT * FROM fitflow.fitness_metrics ORDER BY 1, 2, 3",
+        "SELECT * FROM fitflow.leaderboards ORDER BY 1, 2, 3, 4, 5",
+        "SELECT * FROM fitflow.settings ORDER BY 1",
+        "SELECT * FROM fitflow.athlete_versions ORDER BY 1",
+        "SELECT count(*) FROM fitflow.pending",
     ];
     let before: Vec<String> = queries.iter().map(|q| digest(&mut c, q)).collect();
     assert!(before[2].starts_with("900:"), "900 readings stored: {}", before[2]);
@@ -144,6 +160,11 @@ fn pg_dump_and_restore_round_trip() {
     assert_eq!(n, 15, "14 seeded + 1 added, none duplicated");
     let rejected: i64 = d.query_one("SELECT count(*) FROM fitflow.rejected_readings", &[]).unwrap().get(0);
     assert_eq!(rejected, 0);
+    // The restored derived views are exactly what a rebuild from the restored sources gives.
+    for v in ["live_sessions", "workouts", "fitness_metrics", "fitness_profiles", "leaderboards", "challenge_results"] {
+        let n: i64 = d.query_one("SELECT fitflow.rebuild($1)", &[&v]).unwrap().get(0);
+        assert_eq!(n, 0, "rebuild of {v} after restore changed rows");
+    }
     drop(d);
     drop_db(src);
     drop_db(dst);
