@@ -233,7 +233,7 @@ BEGIN
     CREATE TEMP TABLE fresh ON COMMIT DROP AS
     SELECT r.* FROM (SELECT DISTINCT e.athlete_id FROM fitflow.enrollments e) a,
            LATERAL fitflow.result_rows(a.athlete_id, NULL) r;
-    RETURN fitflow.sync_rows('fitflow.challenge_results');
+    RETURN fitflow.sync_rows('fitflow.challenge_results', '{challenge_id,athlete_id}');
 END
 $$;
 

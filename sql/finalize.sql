@@ -64,7 +64,7 @@ COMMENT ON FUNCTION fitflow.session_agg_step(internal, fitflow.readings) IS 'Int
 COMMENT ON FUNCTION fitflow.session_agg_final(internal) IS 'Internal: final function of session_agg.';
 COMMENT ON FUNCTION fitflow.session_state_final(internal) IS 'Internal: final function of session_state.';
 COMMENT ON FUNCTION fitflow.readings_append_only() IS 'Internal trigger: readings are append-only.';
-COMMENT ON FUNCTION fitflow.sync_rows(regclass, text) IS 'Internal: makes a view''s rows in scope equal to pg_temp.fresh, touching only differing rows.';
+COMMENT ON FUNCTION fitflow.sync_rows(regclass, text[], text) IS 'Internal: makes a view''s rows in scope equal to pg_temp.fresh, touching only differing rows.';
 COMMENT ON FUNCTION fitflow.run_maintenance(text, text) IS 'Internal: runs refresh/rebuild of a view with locking and bookkeeping.';
 COMMENT ON FUNCTION fitflow.view_names() IS 'Internal: the list of view names for hints.';
 COMMENT ON FUNCTION fitflow.view_status() IS 'Internal: rows of fitflow.views.';
@@ -100,3 +100,17 @@ END $$;
 COMMENT ON TABLE fitflow.view_state IS 'Refresh bookkeeping of the derived views (read fitflow.views).';
 COMMENT ON TABLE fitflow.athlete_versions IS 'Internal: per-athlete workout version, the watermark of challenge results.';
 COMMENT ON TABLE fitflow.challenge_queue IS 'Internal: challenges whose re-evaluation waits for fitflow.refresh(''challenge_results'').';
+
+-- The derived views' maintenance functions plan for millions of rows but usually touch a few:
+-- JIT compilation would cost more than the work (and differ between refresh and rebuild).
+DO $$
+DECLARE f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace OPERATOR(pg_catalog.=) 'fitflow'::regnamespace
+                AND (p.proname ~ '^(refresh|rebuild)_' OR p.proname IN ('sync_rows', 'metrics_rows', 'profile_rows',
+                     'totals_rows', 'leaderboard_rows', 'result_rows', 'apply_results', 'run_maintenance', 'end_session'))
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET jit = off', f);
+    END LOOP;
+END $$;

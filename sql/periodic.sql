@@ -339,7 +339,7 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM fitflow.take_pending('fitness_metrics');
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.metrics_rows(NULL);
-    RETURN fitflow.sync_rows('fitflow.fitness_metrics');
+    RETURN fitflow.sync_rows('fitflow.fitness_metrics', '{athlete_id,exercise,metric}');
 END
 $$;
 
@@ -350,13 +350,13 @@ BEGIN
     p := fitflow.take_pending('fitness_metrics');
     IF p.everything THEN
         CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.metrics_rows(NULL);
-        RETURN fitflow.sync_rows('fitflow.fitness_metrics');
+        RETURN fitflow.sync_rows('fitflow.fitness_metrics', '{athlete_id,exercise,metric}');
     END IF;
     IF p.athletes IS NULL THEN
         RETURN 0;
     END IF;
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.metrics_rows(p.athletes);
-    RETURN fitflow.sync_rows('fitflow.fitness_metrics',
+    RETURN fitflow.sync_rows('fitflow.fitness_metrics', '{athlete_id,exercise,metric}',
         pg_catalog.format('t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])', p.athletes));
 END
 $$;
@@ -366,7 +366,7 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM fitflow.take_pending('fitness_profiles');
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.profile_rows(NULL);
-    RETURN fitflow.sync_rows('fitflow.fitness_profiles');
+    RETURN fitflow.sync_rows('fitflow.fitness_profiles', '{athlete_id}');
 END
 $$;
 
@@ -377,13 +377,13 @@ BEGIN
     p := fitflow.take_pending('fitness_profiles');
     IF p.everything THEN
         CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.profile_rows(NULL);
-        RETURN fitflow.sync_rows('fitflow.fitness_profiles');
+        RETURN fitflow.sync_rows('fitflow.fitness_profiles', '{athlete_id}');
     END IF;
     IF p.athletes IS NULL THEN
         RETURN 0;
     END IF;
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.profile_rows(p.athletes);
-    RETURN fitflow.sync_rows('fitflow.fitness_profiles',
+    RETURN fitflow.sync_rows('fitflow.fitness_profiles', '{athlete_id}',
         pg_catalog.format('t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])', p.athletes));
 END
 $$;
@@ -393,9 +393,9 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM fitflow.take_pending('leaderboards');
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.totals_rows(NULL, NULL);
-    PERFORM fitflow.sync_rows('fitflow.leaderboard_totals');
+    PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', '{month,athlete_id}');
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_rows(NULL);
-    RETURN fitflow.sync_rows('fitflow.leaderboards');
+    RETURN fitflow.sync_rows('fitflow.leaderboards', '{month,board,scope,scope_value,athlete_id}');
 END
 $$;
 
@@ -408,9 +408,9 @@ BEGIN
     p := fitflow.take_pending('leaderboards');
     IF p.everything THEN
         CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.totals_rows(NULL, NULL);
-        PERFORM fitflow.sync_rows('fitflow.leaderboard_totals');
+        PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', '{month,athlete_id}');
         CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_rows(NULL);
-        RETURN fitflow.sync_rows('fitflow.leaderboards');
+        RETURN fitflow.sync_rows('fitflow.leaderboards', '{month,board,scope,scope_value,athlete_id}');
     END IF;
     IF p.athletes IS NULL THEN
         RETURN 0;
@@ -428,11 +428,11 @@ BEGIN
         RETURN 0;
     END IF;
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.totals_rows(p.athletes, v_months);
-    PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', pg_catalog.format(
+    PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', '{month,athlete_id}', pg_catalog.format(
         't.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]) AND t.month OPERATOR(pg_catalog.=) ANY (%L::date[])',
         p.athletes, v_months));
     CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_rows(v_months);
-    RETURN fitflow.sync_rows('fitflow.leaderboards',
+    RETURN fitflow.sync_rows('fitflow.leaderboards', '{month,board,scope,scope_value,athlete_id}',
         pg_catalog.format('t.month OPERATOR(pg_catalog.=) ANY (%L::date[])', v_months));
 END
 $$;

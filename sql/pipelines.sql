@@ -149,26 +149,45 @@ COMMENT ON FUNCTION fitflow.compact_readings(interval) IS
 -------------------------------------------------------------------------------
 
 -- Make the rows of `target` within `scope` (a condition on alias t) equal to those of the temp
--- table pg_temp.fresh (same row type), touching only rows that differ. Returns rows deleted +
--- inserted, so a view that was already right reports 0.
-CREATE FUNCTION fitflow.sync_rows(target regclass, scope text DEFAULT 'true')
+-- table pg_temp.fresh (same row type), touching only rows that differ: delete rows whose key is
+-- gone, update rows whose other columns changed (HOT when no indexed column changes), insert new
+-- keys. Returns the rows deleted + updated + inserted, so a view that was already right reports 0.
+CREATE FUNCTION fitflow.sync_rows(target regclass, keys text[], scope text DEFAULT 'true')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    v_cols text[];
+    v_match text;
+    v_set text;
+    v_tcols text;
+    v_fcols text;
     d bigint;
+    u bigint;
     i bigint;
 BEGIN
+    SELECT pg_catalog.array_agg(pg_catalog.quote_ident(a.attname) ORDER BY a.attnum) INTO v_cols
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) target AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+       AND NOT a.attname OPERATOR(pg_catalog.=) ANY (keys);
+    SELECT pg_catalog.string_agg(pg_catalog.format('f.%1$I OPERATOR(pg_catalog.=) t.%1$I', k), ' AND ') INTO v_match
+      FROM pg_catalog.unnest(keys) k;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%1$s = f.%1$s', c), ', '),
+           pg_catalog.string_agg('t.' || c, ', '), pg_catalog.string_agg('f.' || c, ', ')
+      INTO v_set, v_tcols, v_fcols
+      FROM pg_catalog.unnest(v_cols) c;
     EXECUTE pg_catalog.format(
-        'DELETE FROM %s t WHERE (%s) AND NOT EXISTS (SELECT 1 FROM pg_temp.fresh f
-           WHERE (f.*)::text OPERATOR(pg_catalog.=) (t.*)::text)', target, scope);
+        'DELETE FROM %s t WHERE (%s) AND NOT EXISTS (SELECT 1 FROM pg_temp.fresh f WHERE %s)', target, scope, v_match);
     GET DIAGNOSTICS d = ROW_COUNT;
     EXECUTE pg_catalog.format(
-        'INSERT INTO %s SELECT f.* FROM pg_temp.fresh f
-          WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE (%s) AND (t.*)::text OPERATOR(pg_catalog.=) (f.*)::text)',
-        target, target, scope);
+        'UPDATE %s t SET %s FROM pg_temp.fresh f WHERE %s AND (%s) AND ROW(%s) IS DISTINCT FROM ROW(%s)',
+        target, v_set, v_match, scope, v_tcols, v_fcols);
+    GET DIAGNOSTICS u = ROW_COUNT;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s SELECT f.* FROM pg_temp.fresh f WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)',
+        target, target, v_match);
     GET DIAGNOSTICS i = ROW_COUNT;
     DROP TABLE pg_temp.fresh;
-    RETURN d OPERATOR(pg_catalog.+) i;
+    RETURN d OPERATOR(pg_catalog.+) u OPERATOR(pg_catalog.+) i;
 END
 $$;
 
@@ -187,7 +206,7 @@ BEGIN
       JOIN fitflow.sessions s ON s.session_id OPERATOR(pg_catalog.=) g.session_id
       JOIN fitflow.devices d ON d.device_id OPERATOR(pg_catalog.=) s.device_id
      WHERE s.ended_at IS NULL;
-    RETURN fitflow.sync_rows('fitflow.live_sessions');
+    RETURN fitflow.sync_rows('fitflow.live_sessions', '{session_id}');
 END
 $$;
 
@@ -210,7 +229,7 @@ BEGIN
                         WHERE w.session_id OPERATOR(pg_catalog.=) s.session_id AND w.compacted);
     -- Compacted workouts are the authority: carried over unchanged.
     INSERT INTO pg_temp.fresh SELECT w.* FROM fitflow.workouts w WHERE w.compacted;
-    RETURN fitflow.sync_rows('fitflow.workouts');
+    RETURN fitflow.sync_rows('fitflow.workouts', '{session_id}');
 END
 $$;
 
