@@ -78,13 +78,7 @@ BEGIN
     IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
         RETURN NULL;   -- pg_restore is loading already-derived rows
     END IF;
-    IF TG_OP = 'UPDATE' AND (OLD.athlete_id, OLD.exercise, OLD.kind, OLD.started_at, OLD.ended_at, OLD.state,
-                             OLD.est_1rm_kg, OLD.vo2_ml_kg_min, OLD.met, OLD.kcal, OLD.tonnage_kg, OLD.distance_m,
-                             OLD.duration_s, OLD.reps_per_min_max, OLD.reps, OLD.sets, OLD.readings)
-                  IS NOT DISTINCT FROM
-                            (NEW.athlete_id, NEW.exercise, NEW.kind, NEW.started_at, NEW.ended_at, NEW.state,
-                             NEW.est_1rm_kg, NEW.vo2_ml_kg_min, NEW.met, NEW.kcal, NEW.tonnage_kg, NEW.distance_m,
-                             NEW.duration_s, NEW.reps_per_min_max, NEW.reps, NEW.sets, NEW.readings) THEN
+    IF TG_OP = 'UPDATE' AND NOT fitflow.workout_differs(OLD, NEW) THEN
         RETURN NULL;
     END IF;
     FOR v_athlete IN SELECT DISTINCT a FROM (VALUES (CASE WHEN TG_OP <> 'INSERT' THEN OLD.athlete_id END),

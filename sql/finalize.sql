@@ -80,6 +80,9 @@ COMMENT ON FUNCTION fitflow.challenge_sync_limit() IS 'Enrollments above which a
 COMMENT ON FUNCTION fitflow.athlete_version(bigint) IS 'The athlete''s workout version (the watermark of challenge results).';
 COMMENT ON FUNCTION fitflow.result_rows(bigint, bigint[]) IS 'The challenge_results rows of one athlete as evaluated now.';
 COMMENT ON FUNCTION fitflow.apply_results(bigint, bigint[]) IS 'Internal: evaluates and stores one athlete''s results and NOTIFYs fitflow_challenge for changed ones.';
+COMMENT ON FUNCTION fitflow.workout_differs(fitflow.workouts, fitflow.workouts) IS 'Whether a workout changed in anything a derived view reads (all but compacted).';
+COMMENT ON FUNCTION fitflow.sync_athlete_view(text, text, text[], boolean) IS 'Internal: refresh or rebuild of a view kept per athlete.';
+COMMENT ON FUNCTION fitflow.sync_leaderboards(boolean) IS 'Internal: refresh or rebuild of leaderboards (totals, then ranks of the affected months).';
 COMMENT ON FUNCTION fitflow.workouts_changed() IS 'Internal trigger: queues periodic invalidations for a changed workout.';
 COMMENT ON FUNCTION fitflow.athletes_changed() IS 'Internal trigger: queues periodic invalidations for a changed athlete.';
 COMMENT ON FUNCTION fitflow.workouts_to_challenges() IS 'Internal trigger: bumps the athlete version and recomputes the athlete''s challenge results.';
@@ -109,7 +112,8 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
               WHERE p.pronamespace OPERATOR(pg_catalog.=) 'fitflow'::regnamespace
                 AND (p.proname ~ '^(refresh|rebuild)_' OR p.proname IN ('sync_rows', 'metrics_rows', 'profile_rows',
-                     'totals_rows', 'leaderboard_rows', 'result_rows', 'apply_results', 'run_maintenance', 'end_session'))
+                     'totals_rows', 'leaderboard_rows', 'result_rows', 'apply_results', 'run_maintenance', 'end_session',
+                     'sync_athlete_view', 'sync_leaderboards'))
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET jit = off', f);
     END LOOP;

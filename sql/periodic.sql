@@ -46,19 +46,20 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     SELECT v, p_athlete_id, p_month FROM pg_catalog.unnest(ARRAY['fitness_metrics', 'fitness_profiles', 'leaderboards']) v
 $$;
 
+-- Whether a workout changed in anything a derived view reads (everything but `compacted`,
+-- which compaction flips without changing the workout).
+CREATE FUNCTION fitflow.workout_differs(o fitflow.workouts, n fitflow.workouts) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ROW(o.session_id, o.athlete_id, o.exercise, o.kind, o.started_at, o.ended_at, o.readings, o.last_seq, o.last_ts, o.sets, o.reps, o.full_range_reps, o.tonnage_kg, o.max_load_kg, o.distance_m, o.duration_s, o.avg_heart_rate, o.max_heart_rate, o.avg_speed_kmh, o.reps_per_min_max, o.est_1rm_kg, o.vo2_ml_kg_min, o.met, o.kcal, o.state) IS DISTINCT FROM ROW(n.session_id, n.athlete_id, n.exercise, n.kind, n.started_at, n.ended_at, n.readings, n.last_seq, n.last_ts, n.sets, n.reps, n.full_range_reps, n.tonnage_kg, n.max_load_kg, n.distance_m, n.duration_s, n.avg_heart_rate, n.max_heart_rate, n.avg_speed_kmh, n.reps_per_min_max, n.est_1rm_kg, n.vo2_ml_kg_min, n.met, n.kcal, n.state)
+$$;
+
 CREATE FUNCTION fitflow.workouts_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
         RETURN NULL;   -- pg_restore is loading already-derived rows
     END IF;
-    IF TG_OP = 'UPDATE' AND (OLD.athlete_id, OLD.exercise, OLD.kind, OLD.started_at, OLD.ended_at, OLD.state,
-                             OLD.est_1rm_kg, OLD.vo2_ml_kg_min, OLD.met, OLD.kcal, OLD.tonnage_kg, OLD.distance_m,
-                             OLD.duration_s, OLD.reps_per_min_max)
-                  IS NOT DISTINCT FROM
-                            (NEW.athlete_id, NEW.exercise, NEW.kind, NEW.started_at, NEW.ended_at, NEW.state,
-                             NEW.est_1rm_kg, NEW.vo2_ml_kg_min, NEW.met, NEW.kcal, NEW.tonnage_kg, NEW.distance_m,
-                             NEW.duration_s, NEW.reps_per_min_max) THEN
+    IF TG_OP = 'UPDATE' AND NOT fitflow.workout_differs(OLD, NEW) THEN
         RETURN NULL;   -- e.g. compaction flipping `compacted`: nothing the periodic views read
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -334,79 +335,53 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION fitflow.rebuild_fitness_metrics() RETURNS bigint
+-- Views kept per athlete (metrics, profiles): refresh recomputes the invalidated athletes
+-- with the view's rows function, rebuild (or an invalidation of everything) all of them.
+CREATE FUNCTION fitflow.sync_athlete_view(p_view text, p_rows text, p_keys text[], p_rebuild boolean)
+RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE p record;
 BEGIN
-    PERFORM fitflow.take_pending('fitness_metrics');
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.metrics_rows(NULL);
-    RETURN fitflow.sync_rows('fitflow.fitness_metrics', '{athlete_id,exercise,metric}');
+    p := fitflow.take_pending(p_view);
+    IF p_rebuild OR p.everything THEN
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.%I(NULL)', p_rows);
+        RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_view)::regclass, p_keys);
+    END IF;
+    IF p.athletes IS NULL THEN
+        RETURN 0;
+    END IF;
+    EXECUTE pg_catalog.format('CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.%I($1)', p_rows) USING p.athletes;
+    RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_view)::regclass, p_keys,
+        pg_catalog.format('t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])', p.athletes));
 END
 $$;
 
 CREATE FUNCTION fitflow.refresh_fitness_metrics() RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE p record;
-BEGIN
-    p := fitflow.take_pending('fitness_metrics');
-    IF p.everything THEN
-        CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.metrics_rows(NULL);
-        RETURN fitflow.sync_rows('fitflow.fitness_metrics', '{athlete_id,exercise,metric}');
-    END IF;
-    IF p.athletes IS NULL THEN
-        RETURN 0;
-    END IF;
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.metrics_rows(p.athletes);
-    RETURN fitflow.sync_rows('fitflow.fitness_metrics', '{athlete_id,exercise,metric}',
-        pg_catalog.format('t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])', p.athletes));
-END
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT fitflow.sync_athlete_view('fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', false)
 $$;
-
-CREATE FUNCTION fitflow.rebuild_fitness_profiles() RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM fitflow.take_pending('fitness_profiles');
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.profile_rows(NULL);
-    RETURN fitflow.sync_rows('fitflow.fitness_profiles', '{athlete_id}');
-END
+CREATE FUNCTION fitflow.rebuild_fitness_metrics() RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT fitflow.sync_athlete_view('fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', true)
 $$;
-
 CREATE FUNCTION fitflow.refresh_fitness_profiles() RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE p record;
-BEGIN
-    p := fitflow.take_pending('fitness_profiles');
-    IF p.everything THEN
-        CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.profile_rows(NULL);
-        RETURN fitflow.sync_rows('fitflow.fitness_profiles', '{athlete_id}');
-    END IF;
-    IF p.athletes IS NULL THEN
-        RETURN 0;
-    END IF;
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.profile_rows(p.athletes);
-    RETURN fitflow.sync_rows('fitflow.fitness_profiles', '{athlete_id}',
-        pg_catalog.format('t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])', p.athletes));
-END
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT fitflow.sync_athlete_view('fitness_profiles', 'profile_rows', '{athlete_id}', false)
+$$;
+CREATE FUNCTION fitflow.rebuild_fitness_profiles() RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT fitflow.sync_athlete_view('fitness_profiles', 'profile_rows', '{athlete_id}', true)
 $$;
 
-CREATE FUNCTION fitflow.rebuild_leaderboards() RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM fitflow.take_pending('leaderboards');
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.totals_rows(NULL, NULL);
-    PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', '{month,athlete_id}');
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_rows(NULL);
-    RETURN fitflow.sync_rows('fitflow.leaderboards', '{month,board,scope,scope_value,athlete_id}');
-END
-$$;
 
-CREATE FUNCTION fitflow.refresh_leaderboards() RETURNS bigint
+CREATE FUNCTION fitflow.sync_leaderboards(p_rebuild boolean) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p record;
     v_months date[];
 BEGIN
     p := fitflow.take_pending('leaderboards');
-    IF p.everything THEN
+    IF p_rebuild OR p.everything THEN
         CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.totals_rows(NULL, NULL);
         PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', '{month,athlete_id}');
         CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_rows(NULL);
@@ -435,6 +410,16 @@ BEGIN
     RETURN fitflow.sync_rows('fitflow.leaderboards', '{month,board,scope,scope_value,athlete_id}',
         pg_catalog.format('t.month OPERATOR(pg_catalog.=) ANY (%L::date[])', v_months));
 END
+$$;
+
+CREATE FUNCTION fitflow.rebuild_leaderboards() RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT fitflow.sync_leaderboards(true)
+$$;
+
+CREATE FUNCTION fitflow.refresh_leaderboards() RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT fitflow.sync_leaderboards(false)
 $$;
 
 INSERT INTO fitflow.view_state (view_name, pipeline, maintained_by) VALUES

@@ -165,6 +165,8 @@ DECLARE
     u bigint;
     i bigint;
 BEGIN
+    -- The planner needs the size of the new rows to pick hash joins over nested loops.
+    ANALYZE pg_temp.fresh;
     SELECT pg_catalog.array_agg(pg_catalog.quote_ident(a.attname) ORDER BY a.attnum) INTO v_cols
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) target AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
