@@ -151,7 +151,8 @@ COMMENT ON FUNCTION fitflow.compact_readings(interval) IS
 -- Make the rows of `target` within `scope` (a condition on alias t) equal to those of the temp
 -- table pg_temp.fresh (same row type), touching only rows that differ: delete rows whose key is
 -- gone, update rows whose other columns changed (HOT when no indexed column changes), insert new
--- keys. Returns the rows deleted + updated + inserted, so a view that was already right reports 0.
+-- keys. `keys` must be the target's primary key. Returns the rows deleted + updated + inserted,
+-- so a view that was already right reports 0.
 CREATE FUNCTION fitflow.sync_rows(target regclass, keys text[], scope text DEFAULT 'true')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
@@ -165,8 +166,11 @@ DECLARE
     u bigint;
     i bigint;
 BEGIN
-    -- The planner needs the size of the new rows to pick hash joins over nested loops.
+    -- The planner needs the sizes of both sides to pick hash joins over nested loops.
     ANALYZE pg_temp.fresh;
+    IF (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) target) OPERATOR(pg_catalog.<) 0 THEN
+        EXECUTE pg_catalog.format('ANALYZE %s', target);
+    END IF;
     SELECT pg_catalog.array_agg(pg_catalog.quote_ident(a.attname) ORDER BY a.attnum) INTO v_cols
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) target AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
@@ -184,9 +188,9 @@ BEGIN
         'UPDATE %s t SET %s FROM pg_temp.fresh f WHERE %s AND (%s) AND ROW(%s) IS DISTINCT FROM ROW(%s)',
         target, v_set, v_match, scope, v_tcols, v_fcols);
     GET DIAGNOSTICS u = ROW_COUNT;
-    EXECUTE pg_catalog.format(
-        'INSERT INTO %s SELECT f.* FROM pg_temp.fresh f WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)',
-        target, target, v_match);
+    -- Existing keys were handled above; the primary key skips them here (an anti-join against
+    -- the table being inserted into would rescan its own new rows).
+    EXECUTE pg_catalog.format('INSERT INTO %s SELECT f.* FROM pg_temp.fresh f ON CONFLICT DO NOTHING', target);
     GET DIAGNOSTICS i = ROW_COUNT;
     DROP TABLE pg_temp.fresh;
     RETURN d OPERATOR(pg_catalog.+) u OPERATOR(pg_catalog.+) i;

@@ -123,6 +123,22 @@ fn main() {
         percentile(&lat, 50.0),
         percentile(&lat, 99.0)
     );
+    // Compaction: end every session, then remove all their readings; baseline: a plain DELETE
+    // of the same rows from the bare table with the same primary key, in the same run.
+    for s in day.sessions.iter() {
+        c.execute("SELECT fitflow.end_session($1, $2::text::timestamptz)", &[&s.id, &day.end_ts(s)]).unwrap();
+    }
+    let t = Instant::now();
+    let bare: u64 = c.execute("DELETE FROM bench.readings_bare", &[]).unwrap();
+    let bare_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let n: i64 = c.query_one("SELECT fitflow.compact_readings('0 seconds')", &[]).unwrap().get(0);
+    let ff_s = t.elapsed().as_secs_f64();
+    println!(
+        "RESULT compaction: compact_readings removed {n} readings of {} workouts in {ff_s:.2} s; plain DELETE of {bare} rows from the bare table {bare_s:.2} s (ratio {:.2})",
+        day.sessions.len(),
+        bare_s / ff_s
+    );
     drop(c);
     drop_db(db);
 }

@@ -206,7 +206,7 @@ fn ondemand(athletes: i64, workouts: i64) {
     });
     std::thread::sleep(Duration::from_millis(300));
     let (mut with, mut without) = (Vec::new(), Vec::new());
-    let mut committed: Vec<(i64, Instant)> = Vec::new();
+    let mut committed: Vec<(i64, Instant, Instant)> = Vec::new();
     let stmt = c.prepare("SELECT fitflow.end_session($1, $2::text::timestamptz)").unwrap();
     for g in 1..=sessions {
         let on = g % 2 == 0; // alternate, so both see the same conditions
@@ -215,12 +215,13 @@ fn ondemand(athletes: i64, workouts: i64) {
         }
         let sid = 20_000_000 + g;
         let end = format!("2026-12-10 {:02}:{:02}:00+00", (g + 2) / 60 % 24, (g + 2) % 60);
+        let sent = Instant::now();
         let (ms, _) = timed(|| c.execute(&stmt, &[&sid, &end]).unwrap());
         let done = Instant::now();
         if on {
             with.push(ms);
             let athlete = 1 + (g * 37) % athletes;
-            committed.push((athlete, done));
+            committed.push((athlete, sent, done));
         } else {
             without.push(ms);
             c.batch_execute("ALTER TABLE fitflow.workouts ENABLE TRIGGER workouts_to_challenges").unwrap();
@@ -230,17 +231,24 @@ fn ondemand(athletes: i64, workouts: i64) {
     println!("RESULT on-demand end_session: without stage p50 {o50:.2} ms p99 {o99:.2} ms; with stage p50 {w50:.2} ms p99 {w99:.2} ms; added p99 {:.2} ms (goal <= 3 ms)", w99 - o99);
     listener.join().unwrap();
     let arrivals: Vec<(i64, Instant)> = rx.try_iter().collect();
-    let mut delays = Vec::new();
-    for (athlete, t) in &committed {
-        if let Some((_, got)) = arrivals.iter().find(|(a, g)| a == athlete && *g + Duration::from_millis(50) >= *t) {
-            delays.push(got.saturating_duration_since(*t).as_secs_f64() * 1000.0);
+    // The commit happens inside the end_session round trip, so its instant lies between `sent`
+    // and `done`: report the delay from `done` (a lower bound; the notification usually arrives
+    // before the client has even read the reply) and from `sent` (an upper bound that includes
+    // the whole end_session).
+    let (mut after_done, mut after_sent) = (Vec::new(), Vec::new());
+    for (athlete, sent, done) in &committed {
+        if let Some((_, got)) = arrivals.iter().find(|(a, g)| a == athlete && *g >= *sent) {
+            after_done.push(got.saturating_duration_since(*done).as_secs_f64() * 1000.0);
+            after_sent.push(got.saturating_duration_since(*sent).as_secs_f64() * 1000.0);
         }
     }
     println!(
-        "RESULT notify delay (commit returned -> LISTEN client received), {} notified commits: p50 {:.2} ms, p99 {:.2} ms (goal <= 50 ms)",
-        delays.len(),
-        pct(&mut delays, 50.0),
-        pct(&mut delays, 99.0)
+        "RESULT notify delay to a LISTEN client, {} notified commits: from the commit's reply p50 {:.2} ms p99 {:.2} ms; from sending end_session (upper bound) p50 {:.2} ms p99 {:.2} ms (goal <= 50 ms)",
+        after_done.len(),
+        pct(&mut after_done, 50.0),
+        pct(&mut after_done, 99.0),
+        pct(&mut after_sent, 50.0),
+        pct(&mut after_sent, 99.0)
     );
     drop(c);
     drop_db(db);
