@@ -133,7 +133,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 WITH w AS (
     SELECT w.*, pg_catalog.max(w.ended_at) OVER (PARTITION BY w.athlete_id) AS anchor
       FROM fitflow.workouts w
-     WHERE p_athletes IS NULL OR w.athlete_id OPERATOR(pg_catalog.=) ANY (p_athletes)
+     WHERE w.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p_athletes, ARRAY(SELECT a0.athlete_id FROM fitflow.athletes a0)))
 ), x AS (
     SELECT w.*, w.ended_at > w.anchor - interval '90 days' AS in90,
            w.ended_at > w.anchor - interval '30 days' AS in30,
@@ -172,7 +172,7 @@ WITH w AS (
            CASE WHEN a.hr_rest IS NOT NULL AND a.hr_max IS NOT NULL THEN '{}'::bigint[] ELSE ARRAY[c.vo2_sid] END AS sids
       FROM fitflow.athletes a
       LEFT JOIN cardio c ON c.athlete_id OPERATOR(pg_catalog.=) a.athlete_id
-     WHERE p_athletes IS NULL OR a.athlete_id OPERATOR(pg_catalog.=) ANY (p_athletes)
+     WHERE a.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p_athletes, ARRAY(SELECT a0.athlete_id FROM fitflow.athletes a0)))
 )
 SELECT p.athlete_id, p.exercise, m.metric, m.value, m.unit, m.formula, m.wstart, p.anchor, m.sids
   FROM per_ex p
@@ -286,7 +286,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            pg_catalog.count(*),
            coalesce(pg_catalog.sum(w.duration_s), 0) / 60.0
       FROM fitflow.workouts w
-     WHERE (p_athletes IS NULL OR w.athlete_id OPERATOR(pg_catalog.=) ANY (p_athletes))
+     WHERE w.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p_athletes, ARRAY(SELECT a0.athlete_id FROM fitflow.athletes a0)))
      GROUP BY 1, 2
     HAVING p_months IS NULL OR fitflow.local_month(w.ended_at) OPERATOR(pg_catalog.=) ANY (p_months)
 $$;
