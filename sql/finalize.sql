@@ -118,3 +118,12 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET jit = off', f);
     END LOOP;
 END $$;
+
+-- Derived tables are mostly rewritten in place (ranks shift, live buffers grow): leave room on
+-- each page so those updates stay HOT (no index insertions).
+ALTER TABLE fitflow.live_sessions SET (fillfactor = 70);
+ALTER TABLE fitflow.leaderboards SET (fillfactor = 70);
+ALTER TABLE fitflow.leaderboard_totals SET (fillfactor = 80);
+ALTER TABLE fitflow.fitness_metrics SET (fillfactor = 80);
+ALTER TABLE fitflow.fitness_profiles SET (fillfactor = 80);
+ALTER TABLE fitflow.challenge_results SET (fillfactor = 80);

@@ -151,8 +151,8 @@ COMMENT ON FUNCTION fitflow.compact_readings(interval) IS
 -- Make the rows of `target` within `scope` (a condition on alias t) equal to those of the temp
 -- table pg_temp.fresh (same row type), touching only rows that differ: delete rows whose key is
 -- gone, update rows whose other columns changed (HOT when no indexed column changes), insert new
--- keys. `keys` must be the target's primary key. Returns the rows deleted + updated + inserted,
--- so a view that was already right reports 0.
+-- keys. `keys` must be the target's primary key and every fresh row must fall within `scope`.
+-- Returns the rows deleted + updated + inserted, so a view that was already right reports 0.
 CREATE FUNCTION fitflow.sync_rows(target regclass, keys text[], scope text DEFAULT 'true')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
@@ -164,7 +164,6 @@ DECLARE
     v_fcols text;
     d bigint;
     u bigint;
-    i bigint;
 BEGIN
     -- The planner needs the sizes of both sides to pick hash joins over nested loops.
     ANALYZE pg_temp.fresh;
@@ -184,16 +183,16 @@ BEGIN
     EXECUTE pg_catalog.format(
         'DELETE FROM %s t WHERE (%s) AND NOT EXISTS (SELECT 1 FROM pg_temp.fresh f WHERE %s)', target, scope, v_match);
     GET DIAGNOSTICS d = ROW_COUNT;
+    -- One join of the new rows with the target rows in scope: update what differs, insert what
+    -- is new (MERGE plans it as a single hash or merge join, whatever the sizes).
     EXECUTE pg_catalog.format(
-        'UPDATE %s t SET %s FROM pg_temp.fresh f WHERE %s AND (%s) AND ROW(%s) IS DISTINCT FROM ROW(%s)',
-        target, v_set, v_match, scope, v_tcols, v_fcols);
+        'MERGE INTO %s t USING pg_temp.fresh f ON %s AND (%s)
+           WHEN MATCHED AND ROW(%s) IS DISTINCT FROM ROW(%s) THEN UPDATE SET %s
+           WHEN NOT MATCHED THEN INSERT VALUES (f.*)',
+        target, v_match, scope, v_tcols, v_fcols, v_set);
     GET DIAGNOSTICS u = ROW_COUNT;
-    -- Existing keys were handled above; the primary key skips them here (an anti-join against
-    -- the table being inserted into would rescan its own new rows).
-    EXECUTE pg_catalog.format('INSERT INTO %s SELECT f.* FROM pg_temp.fresh f ON CONFLICT DO NOTHING', target);
-    GET DIAGNOSTICS i = ROW_COUNT;
     DROP TABLE pg_temp.fresh;
-    RETURN d OPERATOR(pg_catalog.+) u OPERATOR(pg_catalog.+) i;
+    RETURN d OPERATOR(pg_catalog.+) u;
 END
 $$;
 

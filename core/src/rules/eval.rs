@@ -7,6 +7,7 @@
 //! `Result<Val>` stays small.
 
 use super::node::{Agg, Node, Op};
+use super::plain::PNode;
 use super::value::{
     js_le, js_lt, loose_eq, num_f64, number_to_string, parse_float, push_cat, reduce_object,
     strict_eq, to_js_string, to_number, Val,
@@ -33,7 +34,7 @@ fn too_large(op: &str) -> Box<FitError> {
     )
 }
 
-fn unknown_op(name: &str) -> Box<FitError> {
+pub(crate) fn unknown_op(name: &str) -> Box<FitError> {
     Box::new(FitError::invalid_param(format!("unrecognized operation \"{name}\"")))
 }
 
@@ -70,12 +71,22 @@ impl Scope<'_, '_> {
 pub(crate) trait Expr {
     /// `d` is the nesting depth of this node in a plain JsonLogic rule.
     fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>>;
+
+    /// This node prepared for evaluation per array element, when that is worth it
+    /// (only JSON rule nodes, which are otherwise re-interpreted every time).
+    fn prepare(&self, _d: u32) -> Option<PNode> {
+        None
+    }
 }
 
 impl Expr for Value {
     #[inline]
     fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
         eval_json(self, scope, d)
+    }
+
+    fn prepare(&self, d: u32) -> Option<PNode> {
+        Some(super::plain::build(self, d))
     }
 }
 
@@ -88,6 +99,10 @@ impl Expr for Node {
 
 // ---------------------------------------------------------------------------------
 // Plain JsonLogic
+
+pub(crate) fn too_deep_err() -> Box<FitError> {
+    Box::new(too_deep())
+}
 
 fn too_deep() -> FitError {
     FitError::new(Kind::ProgramLimitExceeded, "jsonlogic rule is nested too deeply")
@@ -262,7 +277,7 @@ fn walk<'a, 's>(mut cur: Val<'a>, segs: impl Iterator<Item = &'s str>) -> Option
 }
 
 /// Resolve a dotted `var` path in a scope ("" is the whole data); `None` is undefined.
-fn resolve<'a>(scope: &Scope<'a, '_>, path: &str) -> Option<Val<'a>> {
+pub(crate) fn resolve<'a>(scope: &Scope<'a, '_>, path: &str) -> Option<Val<'a>> {
     match scope {
         Scope::Data(d) => {
             if path.is_empty() {
@@ -304,6 +319,46 @@ fn resolve<'a>(scope: &Scope<'a, '_>, path: &str) -> Option<Val<'a>> {
                     other => walk(other.clone(), rest.split('.')),
                 },
             }
+        }
+        Scope::Workout(_) | Scope::Athlete(_) => None,
+    }
+}
+
+/// Walk a pre-split, non-empty path from `start`: the same steps as [`walk`] after
+/// the first lookup of [`resolve`].
+#[inline]
+fn walk_from<'a>(start: &Val<'a>, segs: &[Box<str>]) -> Option<Val<'a>> {
+    let Some((first, rest)) = segs.split_first() else { return Some(start.clone()) };
+    let mut cur = match start {
+        Val::Ref(r) => json_prop(r, first)?,
+        s if s.is_null() => return None,
+        other => prop(other, first)?,
+    };
+    for seg in rest {
+        if cur.is_null() {
+            return None;
+        }
+        cur = match cur {
+            Val::Ref(r) => json_prop(r, seg)?,
+            other => prop(&other, seg)?,
+        };
+    }
+    Some(cur)
+}
+
+/// [`resolve`] for a non-empty path already split at its dots.
+#[inline]
+pub(crate) fn resolve_segs<'a>(scope: &Scope<'a, '_>, segs: &[Box<str>]) -> Option<Val<'a>> {
+    match scope {
+        Scope::Data(d) => walk_from(d, segs),
+        Scope::Reduce(cur, acc) => {
+            let (first, rest) = segs.split_first()?;
+            let base = match &**first {
+                "current" => *cur,
+                "accumulator" => *acc,
+                _ => return None,
+            };
+            walk_from(base, rest)
         }
         Scope::Workout(_) | Scope::Athlete(_) => None,
     }
@@ -356,7 +411,7 @@ fn num<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>, d: u32) -> R
     }
 }
 
-fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     match op {
         // Binary comparisons without building a vector (the hot path of predicates).
         Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le if args.len() <= 2 => {
@@ -476,6 +531,11 @@ fn for_each_elem<'a>(v: &Val<'a>, mut f: impl FnMut(&Val<'a>) -> R<bool>) -> R<(
 fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     let data = arg(args, 0, scope, d)?;
     let logic = args.get(1);
+    if matches!(op, Op::Filter | Op::Some | Op::None | Op::All) && data.array_len().unwrap_or(0) >= PREPARE_MIN_LEN {
+        if let Some(prepared) = logic.and_then(|l| l.prepare(d)) {
+            return scoped_prepared(op, &data, &prepared, d);
+        }
+    }
     match op {
         Op::Filter | Op::Some | Op::None => {
             let mut out = Vec::new();
@@ -532,6 +592,46 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32
                     Some(l) => l.eval(&Scope::Data(e), d)?.truthy(),
                     None => false,
                 };
+                all &= ok;
+                Ok(ok)
+            })?;
+            Ok(Val::Bool(all))
+        }
+    }
+}
+
+/// Arrays at least this long have the sub-rule of `filter`/`some`/`none`/`all`
+/// prepared once ([`PNode`]) instead of re-interpreted for every element.
+const PREPARE_MIN_LEN: usize = 8;
+
+/// `filter`, `some`, `none` and `all` over a non-empty array with a prepared sub-rule:
+/// the same loop as [`eval_scoped`]. Only the truthiness of the sub-rule's results
+/// is used, so they may borrow from the short-lived prepared rule.
+fn scoped_prepared<'a>(op: Op, data: &Val<'a>, logic: &PNode, d: u32) -> R<Val<'a>> {
+    fn keep<'p>(logic: &'p PNode, e: &Val<'p>, d: u32) -> R<bool> {
+        Ok(logic.eval(&Scope::Data(e), d)?.truthy())
+    }
+    match op {
+        Op::Filter | Op::Some | Op::None => {
+            let mut out = Vec::new();
+            let stop_at_first = op != Op::Filter;
+            for_each_elem(data, |e| {
+                let k = keep(logic, e, d)?;
+                if k {
+                    out.push(e.clone());
+                }
+                Ok(!(k && stop_at_first))
+            })?;
+            Ok(match op {
+                Op::Some => Val::Bool(!out.is_empty()),
+                Op::None => Val::Bool(out.is_empty()),
+                _ => Val::Arr(out),
+            })
+        }
+        _ => {
+            let mut all = true;
+            for_each_elem(data, |e| {
+                let ok = keep(logic, e, d)?;
                 all &= ok;
                 Ok(ok)
             })?;

@@ -16,6 +16,7 @@
 
 mod eval;
 mod node;
+mod plain;
 mod progress;
 mod rule;
 mod value;
@@ -30,12 +31,12 @@ use serde_json::Value;
 
 /// A plain JsonLogic rule checked once for repeated evaluation.
 ///
-/// Plain JsonLogic is interpreted directly on the borrowed JSON (like json-logic-js,
-/// which has no compile step): literals are never copied and [`jsonlogic`] costs the
-/// same as `JsonLogic::apply`; `compile` only checks the nesting up front.
+/// `compile` resolves operator names, splits `var` paths and converts literals once,
+/// so `apply` skips that work; results (and errors) are exactly those of
+/// [`jsonlogic`], which interprets the JSON rule directly like json-logic-js.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonLogic {
-    rule: Value,
+    node: plain::PNode,
 }
 
 impl JsonLogic {
@@ -44,13 +45,17 @@ impl JsonLogic {
     /// nested deeper than 128 levels is refused (54000).
     pub fn compile(rule: &Value) -> FitResult<JsonLogic> {
         eval::check_plain_depth(rule, 0)?;
-        Ok(JsonLogic { rule: rule.clone() })
+        Ok(JsonLogic { node: plain::build(rule, 0) })
     }
 
     /// Evaluate against `data`. An unknown operator reached is a 22023 error
     /// `unrecognized operation "xyz"`.
     pub fn apply(&self, data: &Value) -> FitResult<Value> {
-        apply_unchecked(&self.rule, data)
+        let d = value::Val::of(data);
+        match eval::Expr::eval(&self.node, &eval::Scope::Data(&d), 0) {
+            Ok(v) => Ok(v.into_json()),
+            Err(e) => Err(*e),
+        }
     }
 }
 

@@ -1,0 +1,232 @@
+//! Plain JsonLogic prepared for repeated evaluation.
+//!
+//! [`build`] turns a JSON rule into a [`PNode`] tree: operator names are resolved to
+//! [`Op`] codes once, `var` paths are split at their dots once, and scalar literals
+//! are pre-converted. Evaluating a `PNode` runs exactly the code that interprets the
+//! JSON rule directly (`eval_json`): the operators are shared through [`Expr`], and
+//! whatever `eval_json` would only find out when it reaches a node (an unknown
+//! operator, a node nested too deeply) becomes a node that fails when, and only
+//! when, evaluation reaches it. So `build` never fails and never changes a result.
+//!
+//! `JsonLogic::compile` builds the tree once; one-shot `jsonlogic` interprets the
+//! JSON directly and builds a tree only for the sub-rule of `filter`, `some`, `none`
+//! and `all` over a long array (see `eval::eval_scoped`).
+
+use super::eval::{eval_op, resolve, resolve_segs, too_deep_err, unknown_op, Expr, Scope, MAX_PLAIN_DEPTH, R};
+use super::node::Op;
+use super::value::{num_f64, number_to_string, to_js_string, Val};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A prepared plain JsonLogic node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PNode {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Box<str>),
+    /// An array of scalars, or an object that is not an operation: evaluates to
+    /// (a borrow of) itself.
+    Lit(Value),
+    /// An array holding an operation or array: evaluated element-wise.
+    Arr(Vec<PNode>),
+    Var(Box<Var>),
+    Op(Op, Vec<PNode>),
+    /// An operator name json-logic-js does not know.
+    Unknown(Box<str>),
+    /// An operation or array nested deeper than `MAX_PLAIN_DEPTH`.
+    TooDeep,
+}
+
+/// `{"var": [key, default]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Var {
+    key: Key,
+    default: Option<PNode>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    /// Absent, null or "": the whole data.
+    Whole,
+    /// A non-empty dotted path, split at the dots.
+    Path(Box<[Box<str>]>),
+    /// A computed key.
+    Expr(PNode),
+}
+
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// Prepare the JSON rule `v` found at nesting depth `d` (as `eval_json` counts it).
+pub(crate) fn build(v: &Value, d: u32) -> PNode {
+    match v {
+        Value::Null => PNode::Null,
+        Value::Bool(b) => PNode::Bool(*b),
+        Value::Number(n) => PNode::Num(num_f64(n)),
+        Value::String(s) => PNode::Str(s.as_str().into()),
+        Value::Object(m) if m.len() == 1 => {
+            if d >= MAX_PLAIN_DEPTH as u32 {
+                return PNode::TooDeep;
+            }
+            let Some((name, raw)) = m.iter().next() else { return PNode::Lit(v.clone()) };
+            let args: &[Value] = match raw {
+                Value::Array(a) => a.as_slice(),
+                other => std::slice::from_ref(other),
+            };
+            if name == "var" {
+                return build_var(args, d + 1);
+            }
+            match Op::from_name(name) {
+                Some(op) => PNode::Op(op, args.iter().map(|a| build(a, d + 1)).collect()),
+                None => PNode::Unknown(name.as_str().into()),
+            }
+        }
+        Value::Array(items) => {
+            if items.iter().all(is_scalar) {
+                return PNode::Lit(v.clone());
+            }
+            if d >= MAX_PLAIN_DEPTH as u32 {
+                return PNode::TooDeep;
+            }
+            PNode::Arr(items.iter().map(|i| build(i, d + 1)).collect())
+        }
+        Value::Object(_) => PNode::Lit(v.clone()),
+    }
+}
+
+fn split_path(path: &str) -> Key {
+    if path.is_empty() {
+        Key::Whole
+    } else {
+        Key::Path(path.split('.').map(Box::from).collect())
+    }
+}
+
+/// Mirrors `eval::eval_var`: only the key and the default are ever evaluated.
+fn build_var(args: &[Value], d: u32) -> PNode {
+    let key = match args.first() {
+        None | Some(Value::Null) => Key::Whole,
+        Some(Value::String(s)) => split_path(s),
+        Some(Value::Number(n)) => split_path(&number_to_string(num_f64(n))),
+        Some(other) => Key::Expr(build(other, d)),
+    };
+    let default = args.get(1).map(|a| build(a, d));
+    PNode::Var(Box::new(Var { key, default }))
+}
+
+impl Expr for PNode {
+    #[inline]
+    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+        match self {
+            PNode::Null => Ok(Val::Null),
+            PNode::Bool(b) => Ok(Val::Bool(*b)),
+            PNode::Num(n) => Ok(Val::Num(*n)),
+            PNode::Str(s) => Ok(Val::Str(Cow::Borrowed(s))),
+            PNode::Lit(v) => Ok(Val::of(v)),
+            PNode::Var(v) => eval_var(v, scope, d),
+            PNode::Op(op, args) => eval_op(*op, args, scope, d),
+            PNode::Arr(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(i.eval(scope, d)?);
+                }
+                Ok(Val::Arr(out))
+            }
+            PNode::Unknown(name) => Err(unknown_op(name)),
+            PNode::TooDeep => Err(too_deep_err()),
+        }
+    }
+}
+
+#[inline]
+fn eval_var<'a>(v: &'a Var, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+    let found = match &v.key {
+        Key::Whole => resolve(scope, ""),
+        Key::Path(segs) => resolve_segs(scope, segs),
+        Key::Expr(e) => {
+            let key = e.eval(scope, d)?;
+            match key {
+                Val::Null => resolve(scope, ""),
+                k => resolve(scope, &to_js_string(&k)),
+            }
+        }
+    };
+    match found {
+        Some(x) => Ok(x),
+        None => match &v.default {
+            Some(dflt) => dflt.eval(scope, d),
+            None => Ok(Val::Null),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::{jsonlogic, JsonLogic};
+    use serde_json::{json, Value};
+
+    /// Prepared evaluation must give exactly what direct interpretation gives,
+    /// errors included (the expected values are json-logic-js's, checked with node
+    /// for the cases marked so; the others only compare the two paths).
+    #[test]
+    fn prepared_and_direct_evaluation_agree() {
+        let long: Vec<Value> = (0..40).map(|i| json!({"a": i, "s": format!("x{i}"), "n": null})).collect();
+        let data = json!({"xs": long, "a": {"b": [10, 20, {"c": "deep"}]}, "s": "hello", "k": "a.b.1"});
+        let cases: Vec<(Value, Option<Value>)> = vec![
+            // node: jsonLogic.apply(rule, data) for these.
+            (json!({"var": "a.b.1"}), Some(json!(20))),
+            (json!({"var": "a.b.2.c"}), Some(json!("deep"))),
+            (json!({"var": "a.b.length"}), Some(json!(3))),
+            (json!({"var": "s.1"}), Some(json!("e"))),
+            (json!({"var": [{"var": "k"}]}), Some(json!(20))),
+            (json!({"var": ["zz", 5]}), Some(json!(5))),
+            (json!({"var": "a.x.y"}), Some(json!(null))),
+            (json!({"reduce": [{"filter": [{"var": "xs"}, {">=": [{"var": "a"}, 30]}]}, {"+": [{"var": "accumulator"}, {"var": "current.a"}]}, 0]}), Some(json!(345))),
+            (json!({"some": [{"var": "xs"}, {"==": [{"var": "s"}, "x39"]}]}), Some(json!(true))),
+            (json!({"none": [{"var": "xs"}, {"===": [{"var": "n"}, 0]}]}), Some(json!(true))),
+            (json!({"all": [{"var": "xs"}, {"<": [-1, {"var": "a"}, 40]}]}), Some(json!(true))),
+            (json!({"map": [{"filter": [{"var": "xs"}, {"<": [{"var": "a"}, 2]}]}, {"cat": ["#", {"var": "a"}]}]}), Some(json!(["#0", "#1"]))),
+            (json!({"filter": [{"var": "xs"}, {"==": [{"var": ""}, [1]]}]}), Some(json!([]))),
+            (json!({"filter": [[1, 2, 3, 4, 5, 6, 7, 8, 9], {"%": [{"var": ""}, 2]}]}), Some(json!([1, 3, 5, 7, 9]))),
+            (json!({"filter": [{"var": "xs"}, {"var": "zz"}]}), Some(json!([]))),
+            // Errors appear only when evaluation reaches them, in both paths.
+            (json!({"if": [true, 1, {"xyz": []}]}), Some(json!(1))),
+            (json!({"filter": [{"var": "xs"}, {"xyz": []}]}), None),
+            (json!({"some": [{"var": "xs"}, {"or": [{"var": "a"}, {"xyz": 1}]}]}), None),
+            (json!({"filter": [{"var": "xs"}, [{"var": "a"}, 1]]}), None),
+            (json!({"var": [[1, {"var": "k"}]]}), None),
+        ];
+        for (rule, expected) in &cases {
+            let direct = jsonlogic(rule, &data);
+            let prepared = JsonLogic::compile(rule).and_then(|c| c.apply(&data));
+            assert_eq!(direct, prepared, "rule {rule}");
+            if let Some(e) = expected {
+                assert_eq!(direct.as_ref().ok(), Some(e), "rule {rule}");
+            }
+        }
+        // An unknown operator reached inside a long filter is the same error.
+        let err = jsonlogic(&json!({"filter": [{"var": "xs"}, {"xyz": []}]}), &data).unwrap_err();
+        assert_eq!(err.message, "unrecognized operation \"xyz\"");
+    }
+
+    /// A rule nested to exactly the depth limit fails the same way in both paths
+    /// when the deep node is reached inside a prepared sub-rule.
+    #[test]
+    fn depth_limit_is_the_same_in_prepared_sub_rules() {
+        let data = json!({"xs": (0..20).collect::<Vec<i32>>()});
+        for depth in [120usize, 125, 126, 127, 128, 129] {
+            let mut inner = json!({"var": []});
+            for _ in 0..depth {
+                inner = json!({"!!": [inner]});
+            }
+            let rule = json!({"filter": [{"var": "xs"}, inner]});
+            let direct = jsonlogic(&rule, &data);
+            match JsonLogic::compile(&rule) {
+                Ok(c) => assert_eq!(direct, c.apply(&data), "depth {depth}"),
+                Err(e) => assert_eq!(direct.unwrap_err(), e, "depth {depth}"),
+            }
+        }
+    }
+}
