@@ -105,7 +105,8 @@ COMMENT ON TABLE fitflow.athlete_versions IS 'Internal: per-athlete workout vers
 COMMENT ON TABLE fitflow.challenge_queue IS 'Internal: challenges whose re-evaluation waits for fitflow.refresh(''challenge_results'').';
 
 -- The derived views' maintenance functions plan for millions of rows but usually touch a few:
--- JIT compilation would cost more than the work (and differ between refresh and rebuild).
+-- JIT compilation would cost more than the work (and differ between refresh and rebuild). Their
+-- sorts (leaderboard ranks) and hash joins get enough memory not to spill to disk.
 DO $$
 DECLARE f regprocedure;
 BEGIN
@@ -116,6 +117,7 @@ BEGIN
                      'sync_athlete_view', 'sync_leaderboards'))
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET jit = off', f);
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET work_mem = %L', f, '64MB');
     END LOOP;
 END $$;
 

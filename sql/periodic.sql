@@ -13,8 +13,10 @@ CREATE TABLE fitflow.settings (
 SELECT pg_catalog.pg_extension_config_dump('fitflow.settings', '');
 COMMENT ON TABLE fitflow.settings IS 'fitflow settings set by the DBA; use fitflow.set_timezone() for the time zone.';
 
+-- No SET clause on these two: every name is qualified, and without it PostgreSQL inlines them
+-- into the per-row expressions of the periodic queries (the zone becomes a one-time InitPlan).
 CREATE FUNCTION fitflow.timezone() RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce((SELECT s.value FROM fitflow.settings s WHERE s.key OPERATOR(pg_catalog.=) 'timezone'), 'UTC')
 $$;
 COMMENT ON FUNCTION fitflow.timezone() IS 'The time zone calendar months (leaderboards) and days (challenge streaks) are counted in; UTC unless set.';
@@ -36,7 +38,7 @@ SELECT pg_catalog.pg_extension_config_dump('fitflow.pending', '');
 COMMENT ON TABLE fitflow.pending IS 'Invalidations of the periodic views waiting for fitflow.refresh(view).';
 
 CREATE FUNCTION fitflow.local_month(ts timestamptz) RETURNS date
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT pg_catalog.date_trunc('month', ts AT TIME ZONE fitflow.timezone())::date
 $$;
 

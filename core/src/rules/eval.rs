@@ -1,6 +1,7 @@
-//! The evaluator: plain JsonLogic interpreted directly on the borrowed JSON rule, and
-//! compiled challenge-rule trees ([`Node`]), sharing one implementation of every
-//! operator through the [`Expr`] trait.
+//! The evaluator: plain JsonLogic interpreted directly on the borrowed JSON rule or
+//! prepared once ([`PNode`], see `plain.rs`), and compiled challenge-rule trees
+//! ([`Node`]), sharing one implementation of every operator through the [`Expr`]
+//! trait.
 //!
 //! A [`Scope`] says what `var` reads (JSON data, the `reduce` pair, one workout, or
 //! nothing at a rule's top level). Errors are boxed inside the evaluator so the hot
@@ -62,7 +63,7 @@ pub(crate) enum Scope<'a, 'c> {
 impl Scope<'_, '_> {
     /// Rules (not plain JsonLogic) make ordering comparisons with null false.
     #[inline]
-    fn is_rule(&self) -> bool {
+    pub(crate) fn is_rule(&self) -> bool {
         matches!(self, Scope::Workout(_) | Scope::Athlete(_))
     }
 }

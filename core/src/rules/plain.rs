@@ -12,11 +12,12 @@
 //! JSON directly and builds a tree only for the sub-rule of `filter`, `some`, `none`
 //! and `all` over a long array (see `eval::eval_scoped`).
 
-use super::eval::{eval_op, resolve, resolve_segs, too_deep_err, unknown_op, Expr, Scope, MAX_PLAIN_DEPTH, R};
+use super::eval::{compare, eval_op, resolve, resolve_segs, too_deep_err, unknown_op, Expr, Scope, MAX_PLAIN_DEPTH, R};
 use super::node::Op;
 use super::value::{num_f64, number_to_string, to_js_string, Val};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 /// A prepared plain JsonLogic node.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +32,8 @@ pub(crate) enum PNode {
     /// An array holding an operation or array: evaluated element-wise.
     Arr(Vec<PNode>),
     Var(Box<Var>),
+    /// `==`, `===`, `!=`, `!==`, `<`, `<=`, `>`, `>=` with exactly two operands.
+    Cmp(Op, Box<[PNode; 2]>),
     Op(Op, Vec<PNode>),
     /// An operator name json-logic-js does not know.
     Unknown(Box<str>),
@@ -49,6 +52,8 @@ pub(crate) struct Var {
 enum Key {
     /// Absent, null or "": the whole data.
     Whole,
+    /// A path without dots, with the position where it was last found in an object.
+    Name(Box<str>, Hint),
     /// A non-empty dotted path, split at the dots.
     Path(Box<[Box<str>]>),
     /// A computed key.
@@ -79,6 +84,11 @@ pub(crate) fn build(v: &Value, d: u32) -> PNode {
                 return build_var(args, d + 1);
             }
             match Op::from_name(name) {
+                Some(op @ (Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le))
+                    if args.len() == 2 =>
+                {
+                    PNode::Cmp(op, Box::new([build(&args[0], d + 1), build(&args[1], d + 1)]))
+                }
                 Some(op) => PNode::Op(op, args.iter().map(|a| build(a, d + 1)).collect()),
                 None => PNode::Unknown(name.as_str().into()),
             }
@@ -99,6 +109,8 @@ pub(crate) fn build(v: &Value, d: u32) -> PNode {
 fn split_path(path: &str) -> Key {
     if path.is_empty() {
         Key::Whole
+    } else if !path.contains('.') {
+        Key::Name(path.into(), Hint::default())
     } else {
         Key::Path(path.split('.').map(Box::from).collect())
     }
@@ -126,32 +138,121 @@ impl Expr for PNode {
             PNode::Str(s) => Ok(Val::Str(Cow::Borrowed(s))),
             PNode::Lit(v) => Ok(Val::of(v)),
             PNode::Var(v) => eval_var(v, scope, d),
-            PNode::Op(op, args) => eval_op(*op, args, scope, d),
-            PNode::Arr(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for i in items {
-                    out.push(i.eval(scope, d)?);
+            // What `eval_op` does for a comparison with two operands.
+            PNode::Cmp(op, ab) => {
+                if let Scope::Data(Val::Ref(Value::Object(m))) = scope {
+                    if let Some(r) = cmp_member(*op, &ab[0], &ab[1], m) {
+                        return Ok(Val::Bool(r));
+                    }
                 }
-                Ok(Val::Arr(out))
+                let a = operand(&ab[0], scope, d)?;
+                let b = operand(&ab[1], scope, d)?;
+                Ok(Val::Bool(compare(*op, &a, &b, scope.is_rule())))
             }
+            PNode::Op(op, args) => eval_op(*op, args, scope, d),
+            PNode::Arr(items) => eval_arr(items, scope, d),
             PNode::Unknown(name) => Err(unknown_op(name)),
             PNode::TooDeep => Err(too_deep_err()),
         }
     }
 }
 
-#[inline]
+/// A comparison operand that is a number or a string, without building a `Val`.
+enum Side<'a> {
+    Num(f64),
+    Str(&'a str),
+}
+
+/// A literal, or a member of the current object `m` holding a number or string.
+#[inline(always)]
+fn side<'a>(n: &'a PNode, m: &'a Map<String, Value>) -> Option<Side<'a>> {
+    match n {
+        PNode::Num(x) => Some(Side::Num(*x)),
+        PNode::Str(s) => Some(Side::Str(s)),
+        PNode::Var(v) => match &v.key {
+            Key::Name(name, hint) => match hint.get(m, name)? {
+                Value::Number(x) => Some(Side::Num(num_f64(x))),
+                Value::String(s) => Some(Side::Str(s)),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The fast paths of `eval::compare` (number with number, string equality with
+/// string) for operands that are literals or members of the current object `m`;
+/// `None` (nothing decided, nothing evaluated that matters) for anything else.
+#[inline(always)]
+fn cmp_member(op: Op, a: &PNode, b: &PNode, m: &Map<String, Value>) -> Option<bool> {
+    match (side(a, m)?, side(b, m)?) {
+        (Side::Num(x), Side::Num(y)) => Some(match op {
+            Op::Eq | Op::StrictEq => x == y,
+            Op::Ne | Op::StrictNe => x != y,
+            Op::Gt => x > y,
+            Op::Ge => x >= y,
+            Op::Lt => x < y,
+            Op::Le => x <= y,
+            _ => return None,
+        }),
+        (Side::Str(x), Side::Str(y)) => match op {
+            Op::Eq | Op::StrictEq => Some(x == y),
+            Op::Ne | Op::StrictNe => Some(x != y),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `PNode::eval` with the usual comparison operands (a literal, a member of the
+/// current object) handled in line; anything else, including a member that is
+/// absent (its default applies), goes through `eval`.
+#[inline(always)]
+fn operand<'a>(n: &'a PNode, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+    match n {
+        PNode::Num(x) => Ok(Val::Num(*x)),
+        PNode::Str(s) => Ok(Val::Str(Cow::Borrowed(s))),
+        PNode::Var(v) => {
+            if let (Key::Name(name, hint), Scope::Data(Val::Ref(Value::Object(m)))) = (&v.key, scope) {
+                if let Some(x) = hint.get(m, name) {
+                    return Ok(Val::of(x));
+                }
+            }
+            n.eval(scope, d)
+        }
+        _ => n.eval(scope, d),
+    }
+}
+
+#[inline(never)]
+fn eval_arr<'a>(items: &'a [PNode], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        out.push(i.eval(scope, d)?);
+    }
+    Ok(Val::Arr(out))
+}
+
+#[inline(never)]
+fn resolve_computed<'a>(e: &'a PNode, scope: &Scope<'a, '_>, d: u32) -> R<Option<Val<'a>>> {
+    Ok(match e.eval(scope, d)? {
+        Val::Null => resolve(scope, ""),
+        k => resolve(scope, &to_js_string(&k)),
+    })
+}
+
+#[inline(never)]
 fn eval_var<'a>(v: &'a Var, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
     let found = match &v.key {
+        // `resolve_segs` with one segment on an object is this member lookup.
+        Key::Name(name, hint) => match scope {
+            Scope::Data(Val::Ref(Value::Object(m))) => hint.get(m, name).map(Val::of),
+            _ => resolve_segs(scope, std::slice::from_ref(name)),
+        },
         Key::Whole => resolve(scope, ""),
         Key::Path(segs) => resolve_segs(scope, segs),
-        Key::Expr(e) => {
-            let key = e.eval(scope, d)?;
-            match key {
-                Val::Null => resolve(scope, ""),
-                k => resolve(scope, &to_js_string(&k)),
-            }
-        }
+        Key::Expr(e) => resolve_computed(e, scope, d)?,
     };
     match found {
         Some(x) => Ok(x),
@@ -159,6 +260,44 @@ fn eval_var<'a>(v: &'a Var, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
             Some(dflt) => dflt.eval(scope, d),
             None => Ok(Val::Null),
         },
+    }
+}
+
+/// Where a `var` name was last found in an object. Objects read in a loop
+/// (`filter` over workouts) usually share their key order, so trying that position
+/// first mostly saves the scan. Keys of a JSON object are unique, so the member
+/// found is the same either way. Atomic only to keep `JsonLogic` `Sync`.
+#[derive(Debug, Default)]
+pub(crate) struct Hint(AtomicU32);
+
+impl Hint {
+    #[inline]
+    fn get<'m>(&self, m: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+        let at = self.0.load(Relaxed) as usize;
+        if let Some((k, v)) = m.iter().nth(at) {
+            if k.as_str() == key {
+                return Some(v);
+            }
+        }
+        if m.len() > 32 {
+            return m.get(key);
+        }
+        let (i, v) = m.iter().enumerate().find(|(_, (k, _))| k.as_str() == key).map(|(i, (_, v))| (i, v))?;
+        self.0.store(i as u32, Relaxed);
+        Some(v)
+    }
+}
+
+impl Clone for Hint {
+    fn clone(&self) -> Hint {
+        Hint(AtomicU32::new(self.0.load(Relaxed)))
+    }
+}
+
+/// A hint is a cache, not part of the rule.
+impl PartialEq for Hint {
+    fn eq(&self, _: &Hint) -> bool {
+        true
     }
 }
 
@@ -209,6 +348,38 @@ mod tests {
         // An unknown operator reached inside a long filter is the same error.
         let err = jsonlogic(&json!({"filter": [{"var": "xs"}, {"xyz": []}]}), &data).unwrap_err();
         assert_eq!(err.message, "unrecognized operation \"xyz\"");
+    }
+
+    /// The in-line comparison of members with literals must agree with the direct
+    /// evaluator for every operator, operand order and value type.
+    #[test]
+    fn member_comparisons_agree_with_direct_evaluation() {
+        let values = [json!(null), json!(5), json!(10), json!(10.5), json!("10"), json!("chest_press"), json!(""), json!(true), json!([10]), json!({})];
+        let literals = [json!(10), json!("10"), json!("chest_press"), json!(0), json!(null), json!(true), json!(-1.5)];
+        let ops = ["==", "===", "!=", "!==", "<", "<=", ">", ">="];
+        let mut checked = 0;
+        for v in &values {
+            let data = json!({"other": 1, "f": v});
+            for lit in &literals {
+                for op in ops {
+                    for args in [json!([{"var": "f"}, lit]), json!([lit, {"var": "f"}]), json!([{"var": "f"}, {"var": "f"}]), json!([{"var": "g"}, lit]), json!([{"var": ["g", 10]}, lit])] {
+                        let mut m = serde_json::Map::new();
+                        m.insert(op.to_string(), args);
+                        let rule = Value::Object(m);
+                        let direct = jsonlogic(&rule, &data);
+                        let compiled = JsonLogic::compile(&rule).and_then(|c| c.apply(&data));
+                        assert_eq!(direct, compiled, "rule {rule} data {data}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 10 * 7 * 8 * 5);
+        // Spot checks against json-logic-js (node): 10 == "10", "10" < 5 is false, null >= 0.
+        let d = json!({"f": "10", "n": null});
+        assert_eq!(JsonLogic::compile(&json!({"==": [{"var": "f"}, 10]})).unwrap().apply(&d).unwrap(), json!(true));
+        assert_eq!(JsonLogic::compile(&json!({"<": [{"var": "f"}, 5]})).unwrap().apply(&d).unwrap(), json!(false));
+        assert_eq!(JsonLogic::compile(&json!({">=": [{"var": "n"}, 0]})).unwrap().apply(&d).unwrap(), json!(true));
     }
 
     /// A rule nested to exactly the depth limit fails the same way in both paths

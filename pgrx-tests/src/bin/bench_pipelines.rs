@@ -128,7 +128,9 @@ fn periodic(athletes: i64, workouts: i64) {
         println!("RESULT periodic {v}: refresh {r_ms:.1} ms, rebuild {b_ms:.1} ms, matview {m_ms:.1} ms, refresh/rebuild {:.2}% (goal <= 5%)", 100.0 * r_ms / b_ms);
     }
     drop(c);
-    drop_db(db);
+    if std::env::var("BENCH_KEEP").is_err() {
+        drop_db(db);
+    }
 }
 
 fn evaluate(workouts: i64) {
