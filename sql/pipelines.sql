@@ -153,9 +153,12 @@ COMMENT ON FUNCTION fitflow.compact_readings(interval) IS
 -- gone, update rows whose other columns changed (HOT when no indexed column changes), insert new
 -- keys. `keys` must be the target's primary key and every fresh row must fall within `scope`.
 -- Returns the rows deleted + updated + inserted, so a view that was already right reports 0.
+-- Joins here are between a fresh temp table without statistics and a table that may never have
+-- been analyzed: nested loops would be chosen on wrong size guesses (and are quadratic at scale),
+-- so they are turned off for this function.
 CREATE FUNCTION fitflow.sync_rows(target regclass, keys text[], scope text DEFAULT 'true')
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET enable_nestloop = off AS $$
 DECLARE
     v_cols text[];
     v_match text;
@@ -165,11 +168,6 @@ DECLARE
     d bigint;
     u bigint;
 BEGIN
-    -- The planner needs the sizes of both sides to pick hash joins over nested loops.
-    ANALYZE pg_temp.fresh;
-    IF (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) target) OPERATOR(pg_catalog.<) 0 THEN
-        EXECUTE pg_catalog.format('ANALYZE %s', target);
-    END IF;
     SELECT pg_catalog.array_agg(pg_catalog.quote_ident(a.attname) ORDER BY a.attnum) INTO v_cols
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) target AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped

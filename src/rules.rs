@@ -37,8 +37,7 @@ pgrx::extension_sql!(
 );
 
 /// Input function of fitflow.rule: parse and validate JSON once, store the compiled tree.
-#[pg_extern(
-    immutable, strict, parallel_safe, requires = ["rule_shell"],
+#[pg_extern(immutable, strict, parallel_safe, requires = ["rule_shell"],
     sql = "CREATE FUNCTION fitflow.rule_in(cstring) RETURNS fitflow.rule
            IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c AS 'MODULE_PATHNAME', 'rule_in_wrapper';"
 )]
@@ -48,8 +47,7 @@ fn rule_in(input: &CStr) -> Vec<u8> {
 }
 
 /// Output function of fitflow.rule: canonical JSON.
-#[pg_extern(
-    immutable, strict, parallel_safe, requires = ["rule_shell"],
+#[pg_extern(immutable, strict, parallel_safe, requires = ["rule_shell"],
     sql = "CREATE FUNCTION fitflow.rule_out(fitflow.rule) RETURNS cstring
            IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c AS 'MODULE_PATHNAME', 'rule_out_wrapper';"
 )]
@@ -58,8 +56,7 @@ fn rule_out(rule: &[u8]) -> CString {
         .unwrap_or_else(|_| raise(FitError::new(Kind::DataException, "rule text contains a NUL byte")))
 }
 
-#[pg_extern(
-    immutable, strict, parallel_safe, requires = ["rule_shell"],
+#[pg_extern(immutable, strict, parallel_safe, requires = ["rule_shell"],
     sql = "CREATE FUNCTION fitflow.rule_from_jsonb(jsonb) RETURNS fitflow.rule
            IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c AS 'MODULE_PATHNAME', 'rule_from_jsonb_wrapper';"
 )]
@@ -67,8 +64,7 @@ fn rule_from_jsonb(json: JsonB) -> Vec<u8> {
     rules::compile(&json.0).or_raise().to_msgpack()
 }
 
-#[pg_extern(
-    immutable, strict, parallel_safe, requires = ["rule_shell"],
+#[pg_extern(immutable, strict, parallel_safe, requires = ["rule_shell"],
     sql = "CREATE FUNCTION fitflow.rule_to_jsonb(fitflow.rule) RETURNS jsonb
            IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c AS 'MODULE_PATHNAME', 'rule_to_jsonb_wrapper';"
 )]
@@ -77,8 +73,7 @@ fn rule_to_jsonb(rule: &[u8]) -> JsonB {
 }
 
 /// The placeholders of a rule: {"name": default, ...} (null = required).
-#[pg_extern(
-    immutable, strict, parallel_safe, requires = ["rule_shell"],
+#[pg_extern(immutable, strict, parallel_safe, requires = ["rule_shell"],
     sql = "CREATE FUNCTION fitflow.rule_params(fitflow.rule) RETURNS jsonb
            IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c AS 'MODULE_PATHNAME', 'rule_params_wrapper';"
 )]
@@ -87,8 +82,7 @@ fn rule_params(rule: &[u8]) -> JsonB {
 }
 
 /// The rule with its {"param": [name, default]} placeholders filled from `params`.
-#[pg_extern(
-    immutable, strict, parallel_safe, requires = ["rule_shell"],
+#[pg_extern(immutable, strict, parallel_safe, requires = ["rule_shell"],
     sql = "CREATE FUNCTION fitflow.rule_with_params(fitflow.rule, jsonb) RETURNS fitflow.rule
            IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c AS 'MODULE_PATHNAME', 'rule_with_params_wrapper';"
 )]
@@ -144,8 +138,7 @@ pub(crate) fn load_workouts(athlete_id: i64, since: TimestampWithTimeZone, as_of
 
 /// Evaluate a challenge rule over the athlete's workouts ended in (since, as_of]:
 /// {"progress", "complete", "nodes": [{"path", "op", "value", "target", "progress"}]}.
-#[pg_extern(
-    stable, parallel_safe, requires = ["rule_shell", "rule_type"],
+#[pg_extern(stable, parallel_safe, requires = ["rule_shell", "rule_type"],
     sql = "CREATE FUNCTION fitflow.evaluate(rule fitflow.rule, athlete_id bigint,
                as_of timestamptz DEFAULT pg_catalog.now(), since timestamptz DEFAULT '-infinity')
            RETURNS jsonb STABLE PARALLEL SAFE LANGUAGE c AS 'MODULE_PATHNAME', 'evaluate_wrapper';"
