@@ -312,7 +312,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
          WHERE x.scope_value IS NOT NULL
     )
     SELECT s.month, s.board, s.scope, s.scope_value, s.athlete_id, s.value,
-           pg_catalog.rank() OVER (PARTITION BY s.month, s.board, s.scope, s.scope_value ORDER BY s.value DESC)
+           pg_catalog.rank() OVER (PARTITION BY s.month, s.board COLLATE "C", s.scope COLLATE "C", s.scope_value COLLATE "C"
+                                   ORDER BY s.value DESC)
       FROM s
 $$;
 

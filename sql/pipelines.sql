@@ -154,11 +154,11 @@ COMMENT ON FUNCTION fitflow.compact_readings(interval) IS
 -- keys. `keys` must be the target's primary key and every fresh row must fall within `scope`.
 -- Returns the rows deleted + updated + inserted, so a view that was already right reports 0.
 -- Joins here are between a fresh temp table without statistics and a table that may never have
--- been analyzed: nested loops would be chosen on wrong size guesses (and are quadratic at scale),
--- so they are turned off for this function.
+-- been analyzed: nested loops would be chosen on wrong size guesses (quadratic at scale) and
+-- merge joins sort text keys by collation, so both are off here and every join is hashed.
 CREATE FUNCTION fitflow.sync_rows(target regclass, keys text[], scope text DEFAULT 'true')
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET enable_nestloop = off AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET enable_nestloop = off SET enable_mergejoin = off AS $$
 DECLARE
     v_cols text[];
     v_match text;
