@@ -55,7 +55,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let sessions: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
     let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
-    let day = Day::generate(20261204, "2026-12-04", 600, sessions);
+    let day = Day::generate(20261204, "2026-11-30", 600, sessions);
     let batches = day.batches(STREAMS, BATCH);
     let rows = day.rows.len();
     let nbatches: usize = batches.iter().map(|b| b.len()).sum();
