@@ -81,6 +81,15 @@ CONF
     fi
 }
 
+# pg_cron's scheduler stops for good when its database is dropped (DROP DATABASE ... FORCE ends
+# it cleanly, and a clean exit is not restarted): restart the server to get it back.
+cluster_restart() {
+    say "restarting the cluster (pg_cron scheduler for $(cron_db))"
+    as_root sudo -u postgres "$PG_BIN/pg_ctl" -D "$FITFLOW_DATA" -l "$FITFLOW_HOME/server.log" -m fast -w restart >/dev/null
+}
+
+cron_db() { echo fitflow_demo; }
+
 cluster_stop() {
     as_root sudo -u postgres "$PG_BIN/pg_ctl" -D "$FITFLOW_DATA" -m fast stop >/dev/null 2>&1 || true
 }
@@ -91,7 +100,10 @@ psql_db() { local db="$1"; shift; "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -d "$db" 
 fresh_db() {
     local db="$1"
     psql_db postgres -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-    if [ "$db" = fitflow_demo ]; then psql_db "$db" -q -c "CREATE EXTENSION pg_cron"; fi
+    if [ "$db" = "$(cron_db)" ]; then
+        psql_db "$db" -q -c "CREATE EXTENSION pg_cron"
+        cluster_restart
+    fi
     psql_db "$db" -q -c "CREATE EXTENSION fitflow CASCADE"
 }
 

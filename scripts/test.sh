@@ -19,6 +19,7 @@ cargo pgrx test pg15 --runas postgres --pgdata "$FITFLOW_HOME/pgrx/data" -p fitf
 say "3/3 SQL-level tests against the installed extension"
 FITFLOW_PROFILE=debug install_extension
 cluster_start
+cluster_restart   # a fresh server: a live pg_cron scheduler and the extension library just installed
 FITFLOW_PG_BIN="$PG_BIN" cargo test -p fitflow-tests -- --test-threads=4
 
 say "all fitflow tests passed"
