@@ -310,3 +310,47 @@ fn four_concurrent_copy_streams_lose_nothing() {
     drop(c);
     drop_db(db);
 }
+
+#[test]
+fn a_bridge_role_with_the_documented_grants_can_copy() {
+    let db = "fitflow_t_bridge_role";
+    let mut c = fresh_db(db, true);
+    c.batch_execute(SETUP).unwrap();
+    c.batch_execute(
+        "INSERT INTO fitflow.challenges VALUES (1, 'Any', '{\">=\":[{\"count\":[{\"workouts\":[]}]},3]}', now() - interval '1 day', now() + interval '1 day', NULL);
+         SELECT fitflow.enroll(1, 1);
+         DO $$ BEGIN
+             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fitflow_t_bridge') THEN CREATE ROLE fitflow_t_bridge LOGIN; END IF;
+         END $$;
+         GRANT USAGE ON SCHEMA fitflow TO fitflow_t_bridge;
+         GRANT INSERT ON fitflow.readings, fitflow.rejected_readings TO fitflow_t_bridge;
+         GRANT SELECT ON fitflow.sessions, fitflow.devices, fitflow.readings, fitflow.exercises,
+                         fitflow.workouts, fitflow.enrollments, fitflow.challenges, fitflow.settings TO fitflow_t_bridge;
+         GRANT SELECT, INSERT, UPDATE ON fitflow.live_sessions TO fitflow_t_bridge;
+         GRANT UPDATE (session_id) ON fitflow.sessions TO fitflow_t_bridge;
+         UPDATE fitflow.sessions SET started_at = now() - interval '1 hour';",
+    )
+    .unwrap();
+    let conn = conninfo(db).replace("user=postgres", "user=fitflow_t_bridge");
+    let mut b = postgres::Client::connect(&conn, postgres::NoTls).unwrap();
+    let csv = "1,1,now,1,1,60,0.95,,,,,\n1,2,now,1,1,60,0.95,,,,,\n2,1,now,,,,,10,10,0,120,\n9,1,now,1,1,60,0.95,,,,,\n";
+    // timestamptz input 'now' is the transaction start: after every session start.
+    let mut w = b.copy_in(COPY_READINGS).unwrap();
+    w.write_all(csv.as_bytes()).unwrap();
+    assert_eq!(w.finish().unwrap(), 3);
+    drop(b);
+    let live: i64 = c.query_one("SELECT sum(readings)::bigint FROM fitflow.live_sessions", &[]).unwrap().get(0);
+    let rejected: i64 = c.query_one("SELECT count(*) FROM fitflow.rejected_readings", &[]).unwrap().get(0);
+    assert_eq!((live, rejected), (3, 1));
+    // Without the grants, the bridge gets a clear privilege error rather than a silent loss.
+    c.batch_execute("REVOKE SELECT ON fitflow.sessions FROM fitflow_t_bridge").unwrap();
+    let mut b = postgres::Client::connect(&conn, postgres::NoTls).unwrap();
+    let mut w = b.copy_in(COPY_READINGS).unwrap();
+    w.write_all(b"1,3,now,1,1,60,0.95,,,,,\n").unwrap();
+    let e = w.finish().unwrap_err();
+    assert_eq!(sqlstate(&e), "42501", "{}", error_text(&e));
+    drop(b);
+    drop(c);
+    drop_db(db);
+    let _ = connect("postgres").batch_execute("DROP ROLE IF EXISTS fitflow_t_bridge");
+}
