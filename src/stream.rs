@@ -18,6 +18,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use fitflow_core::stream::{self, Reading, Reason, Rejection, SessionAgg};
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
@@ -66,8 +67,27 @@ type StatementKey = (u32, u32, i64);
 struct Batch {
     key: StatementKey,
     restoring: bool,
-    sessions: HashMap<i64, SessionBatch>,
+    sessions: HashMap<i64, SessionBatch, BuildHasherDefault<SessionIdHasher>>,
     rejects: Vec<RejectRow>,
+}
+
+/// The per-row session lookup hashes one i64 key it controls (no untrusted keys, no DoS
+/// concern): a multiplicative hash instead of SipHash.
+#[derive(Default)]
+struct SessionIdHasher(u64);
+
+impl Hasher for SessionIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.0 = (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 thread_local! {
@@ -295,7 +315,7 @@ fn readings_ingest<'a>(
             *slot = Some(Batch {
                 key,
                 restoring: crate::gucs::RESTORING.get(),
-                sessions: HashMap::new(),
+                sessions: HashMap::default(),
                 rejects: Vec::new(),
             });
         }
