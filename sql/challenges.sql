@@ -75,9 +75,6 @@ CREATE FUNCTION fitflow.workouts_to_challenges() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_athlete bigint;
 BEGIN
-    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
-        RETURN NULL;   -- pg_restore is loading already-derived rows
-    END IF;
     IF TG_OP = 'UPDATE' AND NOT fitflow.workout_differs(OLD, NEW) THEN
         RETURN NULL;
     END IF;
@@ -94,16 +91,13 @@ BEGIN
 END
 $$;
 CREATE TRIGGER workouts_to_challenges AFTER INSERT OR UPDATE OR DELETE ON fitflow.workouts
-    FOR EACH ROW EXECUTE FUNCTION fitflow.workouts_to_challenges();
+    FOR EACH ROW WHEN (NOT fitflow.restoring()) EXECUTE FUNCTION fitflow.workouts_to_challenges();
 
 -- Enrollment: refuse ended challenges and other gyms; evaluate at once from the history.
 CREATE FUNCTION fitflow.enrollments_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE c record;
 BEGIN
-    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
-        RETURN NEW;    -- pg_restore is loading already-validated rows
-    END IF;
     SELECT ch.challenge_id, ch.ends_at, ch.gym INTO c FROM fitflow.challenges ch
      WHERE ch.challenge_id OPERATOR(pg_catalog.=) NEW.challenge_id;
     IF NOT FOUND THEN
@@ -129,14 +123,11 @@ BEGIN
 END
 $$;
 CREATE TRIGGER enrollments_check BEFORE INSERT OR UPDATE ON fitflow.enrollments
-    FOR EACH ROW EXECUTE FUNCTION fitflow.enrollments_check();
+    FOR EACH ROW WHEN (NOT fitflow.restoring()) EXECUTE FUNCTION fitflow.enrollments_check();
 
 CREATE FUNCTION fitflow.enrollments_evaluate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
-        RETURN NULL;   -- pg_restore is loading already-derived rows
-    END IF;
     IF TG_OP = 'UPDATE' AND OLD.rule_override::bytea IS NOT DISTINCT FROM NEW.rule_override::bytea THEN
         RETURN NULL;
     END IF;
@@ -145,7 +136,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER enrollments_evaluate AFTER INSERT OR UPDATE ON fitflow.enrollments
-    FOR EACH ROW EXECUTE FUNCTION fitflow.enrollments_evaluate();
+    FOR EACH ROW WHEN (NOT fitflow.restoring()) EXECUTE FUNCTION fitflow.enrollments_evaluate();
 
 CREATE FUNCTION fitflow.enroll(challenge_id bigint, athlete_id bigint, rule_override fitflow.rule DEFAULT NULL)
 RETURNS fitflow.challenge_results
@@ -165,9 +156,6 @@ COMMENT ON FUNCTION fitflow.enroll(bigint, bigint, fitflow.rule) IS
 CREATE FUNCTION fitflow.challenges_version() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
-        RETURN NEW;    -- pg_restore is loading already-validated rows
-    END IF;
     IF (OLD.rule::bytea, OLD.starts_at, OLD.ends_at) IS DISTINCT FROM (NEW.rule::bytea, NEW.starts_at, NEW.ends_at) THEN
         NEW.rule_version := OLD.rule_version OPERATOR(pg_catalog.+) 1;
     END IF;
@@ -175,15 +163,12 @@ BEGIN
 END
 $$;
 CREATE TRIGGER challenges_version BEFORE UPDATE ON fitflow.challenges
-    FOR EACH ROW EXECUTE FUNCTION fitflow.challenges_version();
+    FOR EACH ROW WHEN (NOT fitflow.restoring()) EXECUTE FUNCTION fitflow.challenges_version();
 
 CREATE FUNCTION fitflow.challenges_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_athlete bigint;
 BEGIN
-    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
-        RETURN NULL;   -- pg_restore is loading already-derived rows
-    END IF;
     IF OLD.rule_version OPERATOR(pg_catalog.=) NEW.rule_version THEN
         RETURN NULL;
     END IF;
@@ -200,7 +185,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER challenges_changed AFTER UPDATE ON fitflow.challenges
-    FOR EACH ROW EXECUTE FUNCTION fitflow.challenges_changed();
+    FOR EACH ROW WHEN (NOT fitflow.restoring()) EXECUTE FUNCTION fitflow.challenges_changed();
 
 CREATE FUNCTION fitflow.refresh_challenge_results() RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$

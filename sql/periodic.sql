@@ -58,9 +58,6 @@ $$;
 CREATE FUNCTION fitflow.workouts_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
-        RETURN NULL;   -- pg_restore is loading already-derived rows
-    END IF;
     IF TG_OP = 'UPDATE' AND NOT fitflow.workout_differs(OLD, NEW) THEN
         RETURN NULL;   -- e.g. compaction flipping `compacted`: nothing the periodic views read
     END IF;
@@ -74,14 +71,11 @@ BEGIN
 END
 $$;
 CREATE TRIGGER workouts_changed AFTER INSERT OR UPDATE OR DELETE ON fitflow.workouts
-    FOR EACH ROW EXECUTE FUNCTION fitflow.workouts_changed();
+    FOR EACH ROW WHEN (NOT fitflow.restoring()) EXECUTE FUNCTION fitflow.workouts_changed();
 
 CREATE FUNCTION fitflow.athletes_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF pg_catalog.current_setting('fitflow.restoring', true) OPERATOR(pg_catalog.=) 'on' THEN
-        RETURN NULL;   -- pg_restore is loading already-derived rows
-    END IF;
     IF TG_OP = 'UPDATE' AND (OLD.sex, OLD.birth_date, OLD.body_mass_kg, OLD.hr_rest, OLD.hr_max, OLD.gym, OLD.leaderboard_opt_out)
                   IS NOT DISTINCT FROM (NEW.sex, NEW.birth_date, NEW.body_mass_kg, NEW.hr_rest, NEW.hr_max, NEW.gym, NEW.leaderboard_opt_out) THEN
         RETURN NULL;
@@ -91,7 +85,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER athletes_changed AFTER INSERT OR UPDATE OR DELETE ON fitflow.athletes
-    FOR EACH ROW EXECUTE FUNCTION fitflow.athletes_changed();
+    FOR EACH ROW WHEN (NOT fitflow.restoring()) EXECUTE FUNCTION fitflow.athletes_changed();
 
 -- The time zone changes every month boundary: everything is invalidated.
 CREATE FUNCTION fitflow.set_timezone(tz text) RETURNS text

@@ -20,6 +20,15 @@ COMMENT ON FUNCTION fitflow.merge_states(bytea, bytea) IS 'Merges two aggregatio
 COMMENT ON FUNCTION fitflow.workout_metrics(bytea, text, text, double precision) IS
     'est_1rm_kg (Epley, best set), and for treadmill and bike the ACSM VO2 (ml/kg/min), MET and kcal of a final session state.';
 
+-- True while fitflow.restoring is on (pg_restore loading already-validated and derived rows):
+-- every fitflow trigger is skipped then (`WHEN (NOT fitflow.restoring())`). Read as text so it
+-- also works before the library has registered the setting in this backend.
+CREATE FUNCTION fitflow.restoring() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT pg_catalog.lower(coalesce(pg_catalog.current_setting('fitflow.restoring', true), 'off')) IN ('on', 'true', 'yes', '1')
+$$;
+COMMENT ON FUNCTION fitflow.restoring() IS 'Whether fitflow.restoring is on for this session (pg_restore mode): triggers are skipped.';
+
 -------------------------------------------------------------------------------
 -- Rows of the derived tables, each built by exactly one function so that the
 -- pipeline and rebuild produce identical rows.
