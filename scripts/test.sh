@@ -8,6 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$FITFLOW_ROOT"
 ensure_toolchain
 
+bash scripts/check-frozen.sh
+
 say "1/3 pure logic: cargo test -p fitflow-core --release"
 cargo test -p fitflow-core --release
 
