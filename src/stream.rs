@@ -8,9 +8,12 @@
 //!   kept in memory. It returns NULL for those, so the COPY goes on with the good rows. Accepted
 //!   rows are folded into a per-session [`SessionAgg`] for this statement only: the memory is
 //!   bounded by the batch, never by the table.
-//! - An AFTER INSERT statement trigger (`readings_flush`) writes the rejections and merges each
-//!   session's batch state into its live row (`SELECT ... FOR UPDATE`, merge, write), in
-//!   session_id order so that concurrent statements never deadlock on each other.
+//! - An AFTER INSERT statement trigger (`readings_flush`) writes the rejections, then merges every
+//!   touched session's batch state into its live row with one upsert (`INSERT ... ON CONFLICT DO
+//!   UPDATE`, the merge of stored and new state in SQL under the row lock), fed in session_id
+//!   order so that concurrent statements lock in the same order and never deadlock. Finally it
+//!   sends `NOTIFY fitflow_live` once per session whose athlete has an active challenge (one
+//!   query for the whole batch decides which).
 //! - No query ever reads the transition table together with another table (see DESIGN.md on
 //!   Citus), and no row is written per reading besides the reading itself.
 //! - The fast path needs no index probe: a seq above the session's stored `max_seq` cannot be a
