@@ -221,7 +221,7 @@ fn ts_arg<'a>(v: Option<i64>) -> DatumWithOid<'a> {
 }
 
 fn ts_us(v: Option<pgrx::datum::TimestampWithTimeZone>) -> Option<i64> {
-    v.map(|t| pg_sys::TimestampTz::from(t))
+    v.map(pg_sys::TimestampTz::from)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,7 +458,7 @@ fn load_session(sid: i64) -> Option<SessionMeta> {
 fn probe(sid: i64, seq: i32) -> Option<Reading> {
     Spi::connect(|client| {
         let types = vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT4OID)];
-        with_plan(&client, "probe", false, || (Q_PROBE.into(), types), |plan| {
+        with_plan(client, "probe", false, || (Q_PROBE.into(), types), |plan| {
             let table = spi(client.select(plan, Some(1), &[sid.into(), seq.into()]));
             let row = table.into_iter().next()?;
             Some(Reading {
@@ -480,14 +480,17 @@ fn probe(sid: i64, seq: i32) -> Option<Reading> {
 }
 
 /// Stored readings with a distance just below and just above `seq`.
-fn stored_neighbours(sid: i64, seq: i32) -> (Option<(i32, f32)>, Option<(i32, f32)>) {
+/// (seq, cumulative distance) of a reading, when it has one.
+type SeqDistance = Option<(i32, f32)>;
+
+fn stored_neighbours(sid: i64, seq: i32) -> (SeqDistance, SeqDistance) {
     Spi::connect(|client| {
         let types = vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT4OID)];
-        with_plan(&client, "neighbours", false, || (Q_NEIGHBOURS.into(), types), |plan| {
+        with_plan(client, "neighbours", false, || (Q_NEIGHBOURS.into(), types), |plan| {
             let table = spi(client.select(plan, Some(1), &[sid.into(), seq.into()]));
             match table.into_iter().next() {
                 Some(row) => {
-                    let pair = |a: usize| -> Option<(i32, f32)> { Some((spi(row.get::<i32>(a))?, spi(row.get::<f32>(a + 1))?)) };
+                    let pair = |a: usize| -> SeqDistance { Some((spi(row.get::<i32>(a))?, spi(row.get::<f32>(a + 1))?)) };
                     (pair(1), pair(3))
                 }
                 None => (None, None),
@@ -544,7 +547,6 @@ fn notify_live(client: &mut SpiClient<'_>, sessions: &[(i64, SessionBatch)]) {
     }
     let plan = plan_for(client, "active_athletes", false, || (Q_ACTIVE_ATHLETES.into(), vec![PgOid::from(pg_sys::INT8ARRAYOID)]));
     let active: Vec<i64> = spi(client.select(&*plan, None, &[athletes.into()]))
-        .into_iter()
         .filter_map(|row| spi(row.get::<i64>(1)))
         .collect();
     if active.is_empty() {
