@@ -354,3 +354,46 @@ fn a_bridge_role_with_the_documented_grants_can_copy() {
     drop_db(db);
     let _ = connect("postgres").batch_execute("DROP ROLE IF EXISTS fitflow_t_bridge");
 }
+
+/// end_session racing a bridge that is still streaming the same session: every reading ends up
+/// either in the frozen workout or in rejected_readings as session_ended, never in both, never
+/// lost, and no live row survives the end.
+#[test]
+fn end_session_racing_a_copy_loses_nothing() {
+    let db = "fitflow_t_end_race";
+    let mut c = fresh_db(db, true);
+    c.batch_execute(SETUP).unwrap();
+    let sent = 4000;
+    let (halfway_tx, halfway_rx) = std::sync::mpsc::channel();
+    let bridge = std::thread::spawn(move || {
+        let mut b = connect(db);
+        for chunk in 0..(sent / 50) {
+            let mut csv = String::new();
+            for k in 0..50 {
+                let seq = chunk * 50 + k + 1;
+                csv.push_str(&format!("2,{seq},2026-12-01 09:00:00+00,,,,,{},10,0,120,\n", seq));
+            }
+            copy(&mut b, &csv);
+            if chunk == sent / 100 {
+                let _ = halfway_tx.send(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    });
+    halfway_rx.recv().unwrap();
+    c.batch_execute("SELECT fitflow.end_session(2, '2026-12-01 10:00+00')").unwrap();
+    bridge.join().unwrap();
+    let in_workout: i64 = c.query_one("SELECT readings FROM fitflow.workouts WHERE session_id = 2", &[]).unwrap().get(0);
+    let stored: i64 = c.query_one("SELECT count(*) FROM fitflow.readings WHERE session_id = 2", &[]).unwrap().get(0);
+    let rejected: i64 = c
+        .query_one("SELECT count(*) FROM fitflow.rejected_readings WHERE session_id = 2 AND reason = 'session_ended'", &[])
+        .unwrap()
+        .get(0);
+    let live: i64 = c.query_one("SELECT count(*) FROM fitflow.live_sessions WHERE session_id = 2", &[]).unwrap().get(0);
+    assert_eq!(in_workout, stored, "the workout holds exactly the stored readings");
+    assert_eq!(stored + rejected, sent, "every reading is stored or rejected");
+    assert_eq!(live, 0, "no live row after the end");
+    assert!(stored > 0 && rejected > 0, "the race happened: stored {stored}, rejected {rejected}");
+    drop(c);
+    drop_db(db);
+}
