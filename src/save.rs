@@ -10,6 +10,7 @@ use pgrx::prelude::*;
 use pgrx::{Internal, PgMemoryContexts};
 
 use crate::error::{raise, OrRaise};
+use crate::stream::tstz;
 
 type Row = PgHeapTuple<'static, AllocatedByRust>;
 
@@ -84,10 +85,6 @@ fn session_agg_final(state: Internal) -> pgrx::composite_type!('static, "fitflow
     summary_row(&state_of(&state).summary())
 }
 
-fn ts(us: Option<i64>) -> Option<TimestampWithTimeZone> {
-    us.and_then(|v| TimestampWithTimeZone::try_from(v).ok())
-}
-
 fn set<T: IntoDatum>(row: &mut PgHeapTuple<'static, AllocatedByRust>, name: &str, value: T) {
     if let Err(e) = row.set_by_name(name, value) {
         raise(FitError::new(Kind::DataException, format!("could not set \"{name}\": {e}")));
@@ -99,7 +96,7 @@ fn summary_row(s: &Summary) -> Row {
         .unwrap_or_else(|e| raise(FitError::new(Kind::UndefinedObject, format!("type fitflow.session_summary: {e}"))));
     set(&mut row, "readings", s.readings);
     set(&mut row, "last_seq", s.last_seq);
-    set(&mut row, "last_ts", ts(s.last_ts_us));
+    set(&mut row, "last_ts", tstz(s.last_ts_us));
     set(&mut row, "sets", s.sets);
     set(&mut row, "reps", s.reps);
     set(&mut row, "full_range_reps", s.full_range_reps);

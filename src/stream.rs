@@ -200,26 +200,6 @@ fn plan_for(
     })
 }
 
-/// Run `f` with the kept plan for `name` (read-only statements).
-fn with_plan<R>(
-    client: &SpiClient<'_>,
-    name: &'static str,
-    mutating: bool,
-    sql: impl FnOnce() -> (String, Vec<PgOid>),
-    f: impl FnOnce(&OwnedPreparedStatement) -> R,
-) -> R {
-    let plan = plan_for(client, name, mutating, sql);
-    f(&plan)
-}
-
-fn ts_arg<'a>(v: Option<i64>) -> DatumWithOid<'a> {
-    match v {
-        // SAFETY: a timestamptz datum is its i64 microseconds, passed by value.
-        Some(us) => unsafe { DatumWithOid::new(us, pg_sys::TIMESTAMPTZOID) },
-        None => DatumWithOid::null_oid(pg_sys::TIMESTAMPTZOID),
-    }
-}
-
 fn ts_us(v: Option<pgrx::datum::TimestampWithTimeZone>) -> Option<i64> {
     v.map(pg_sys::TimestampTz::from)
 }
@@ -458,44 +438,42 @@ fn load_session(sid: i64) -> Option<SessionMeta> {
 fn probe(sid: i64, seq: i32) -> Option<Reading> {
     Spi::connect(|client| {
         let types = vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT4OID)];
-        with_plan(client, "probe", false, || (Q_PROBE.into(), types), |plan| {
-            let table = spi(client.select(plan, Some(1), &[sid.into(), seq.into()]));
-            let row = table.into_iter().next()?;
-            Some(Reading {
-                session_id: sid,
-                seq,
-                ts_us: ts_us(spi(row.get(1))).unwrap_or_default(),
-                set_no: spi(row.get(2)),
-                reps: spi(row.get(3)),
-                load_kg: spi(row.get(4)),
-                rom: spi(row.get(5)),
-                distance_m: spi(row.get(6)),
-                speed_kmh: spi(row.get(7)),
-                incline_pct: spi(row.get(8)),
-                heart_rate: spi(row.get(9)),
-                power_w: spi(row.get(10)),
-            })
+        let plan = plan_for(client, "probe", false, || (Q_PROBE.into(), types));
+        let table = spi(client.select(&*plan, Some(1), &[sid.into(), seq.into()]));
+        let row = table.into_iter().next()?;
+        Some(Reading {
+            session_id: sid,
+            seq,
+            ts_us: ts_us(spi(row.get(1))).unwrap_or_default(),
+            set_no: spi(row.get(2)),
+            reps: spi(row.get(3)),
+            load_kg: spi(row.get(4)),
+            rom: spi(row.get(5)),
+            distance_m: spi(row.get(6)),
+            speed_kmh: spi(row.get(7)),
+            incline_pct: spi(row.get(8)),
+            heart_rate: spi(row.get(9)),
+            power_w: spi(row.get(10)),
         })
     })
 }
 
-/// Stored readings with a distance just below and just above `seq`.
 /// (seq, cumulative distance) of a reading, when it has one.
 type SeqDistance = Option<(i32, f32)>;
 
+/// Stored readings with a distance just below and just above `seq`.
 fn stored_neighbours(sid: i64, seq: i32) -> (SeqDistance, SeqDistance) {
     Spi::connect(|client| {
         let types = vec![PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::INT4OID)];
-        with_plan(client, "neighbours", false, || (Q_NEIGHBOURS.into(), types), |plan| {
-            let table = spi(client.select(plan, Some(1), &[sid.into(), seq.into()]));
-            match table.into_iter().next() {
-                Some(row) => {
-                    let pair = |a: usize| -> SeqDistance { Some((spi(row.get::<i32>(a))?, spi(row.get::<f32>(a + 1))?)) };
-                    (pair(1), pair(3))
-                }
-                None => (None, None),
+        let plan = plan_for(client, "neighbours", false, || (Q_NEIGHBOURS.into(), types));
+        let table = spi(client.select(&*plan, Some(1), &[sid.into(), seq.into()]));
+        match table.into_iter().next() {
+            Some(row) => {
+                let pair = |a: usize| -> SeqDistance { Some((spi(row.get::<i32>(a))?, spi(row.get::<f32>(a + 1))?)) };
+                (pair(1), pair(3))
             }
-        })
+            None => (None, None),
+        }
     })
 }
 
@@ -568,7 +546,7 @@ fn write_reject(client: &mut SpiClient<'_>, r: &RejectRow) {
     let args: Vec<DatumWithOid> = vec![
         r.session_id.into(),
         r.seq.into(),
-        ts_arg(r.ts_us),
+        tstz(r.ts_us).into(),
         x.set_no.into(),
         x.reps.into(),
         x.load_kg.into(),
@@ -609,7 +587,8 @@ struct LiveColumns {
     state: Vec<Vec<u8>>,
 }
 
-fn tstz(us: Option<i64>) -> Option<TimestampWithTimeZone> {
+/// PostgreSQL microseconds as a timestamptz value (NULL stays NULL).
+pub(crate) fn tstz(us: Option<i64>) -> Option<TimestampWithTimeZone> {
     us.and_then(|v| TimestampWithTimeZone::try_from(v).ok())
 }
 

@@ -13,3 +13,6 @@ pub mod rules;
 pub mod save;
 pub mod science;
 pub mod stream;
+
+#[cfg(test)]
+mod testrng;

@@ -44,21 +44,7 @@ pub fn competition_ranks(values: &[(i64, f64)]) -> Vec<(i64, f64, i64)> {
 mod tests {
     use super::*;
 
-    /// xorshift64 (Marsaglia 2003), enough for test inputs without external crates.
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::testrng::Rng;
 
     /// The definition: rank = 1 + number of (non-NaN) values strictly greater; listed by
     /// (rank, athlete_id), duplicates of one athlete by value bits.
@@ -131,7 +117,7 @@ mod tests {
 
     #[test]
     fn property_matches_brute_force() {
-        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY];
         for round in 0..2000 {
             let n = rng.below(40) as usize;

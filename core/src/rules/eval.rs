@@ -330,21 +330,12 @@ pub(crate) fn resolve<'a>(scope: &Scope<'a, '_>, path: &str) -> Option<Val<'a>> 
 #[inline]
 fn walk_from<'a>(start: &Val<'a>, segs: &[Box<str>]) -> Option<Val<'a>> {
     let Some((first, rest)) = segs.split_first() else { return Some(start.clone()) };
-    let mut cur = match start {
+    let cur = match start {
         Val::Ref(r) => json_prop(r, first)?,
         s if s.is_null() => return None,
         other => prop(other, first)?,
     };
-    for seg in rest {
-        if cur.is_null() {
-            return None;
-        }
-        cur = match cur {
-            Val::Ref(r) => json_prop(r, seg)?,
-            other => prop(&other, seg)?,
-        };
-    }
-    Some(cur)
+    walk(cur, rest.iter().map(|seg| &**seg))
 }
 
 /// [`resolve`] for a non-empty path already split at its dots.

@@ -271,33 +271,7 @@ fn memory_bound_cardio_hour_and_weight_session() {
 // ------------------------------------------------------------------------------------------------
 // Property tests with a deterministic xorshift PRNG.
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64 (Marsaglia 2003)
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, pct: u64) -> bool {
-        self.below(100) < pct
-    }
-    fn f32_in(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * (self.below(1 << 20) as f32 / (1 << 20) as f32)
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            v.swap(i, j);
-        }
-    }
-}
+use crate::testrng::Rng;
 
 fn random_readings(rng: &mut Rng, n: usize) -> Vec<Reading> {
     (0..n)
