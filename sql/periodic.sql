@@ -1,7 +1,7 @@
 -- fitflow 0.1.0: periodic pipeline. fitness_metrics, fitness_profiles and leaderboards, refreshed
 -- incrementally from the (athlete, month) pairs the save pipeline invalidated, rebuilt from scratch
 -- on demand, and scheduled with pg_cron. Each view's rows come from exactly one function
--- (metrics_rows, profile_rows, leaderboard_rows) used by both refresh and rebuild.
+-- (metrics_rows, profile_rows, leaderboard_entry_rows) used by both refresh and rebuild.
 
 -------------------------------------------------------------------------------
 -- Settings (DBA-owned, dumped). Absent keys take their defaults.
@@ -245,70 +245,75 @@ $$;
 -- leaderboards: per calendar month (fitflow.timezone()), board and scope. Ties share a rank
 -- (1, 2, 2, 4: SQL rank()); list them by athlete_id. Opted-out athletes never appear; an athlete
 -- appears on a board only with a value above zero.
+--
+-- What is stored is each athlete's own entries (month, board, scope, value): a function of that
+-- athlete's workouts and attributes alone, so a refresh rewrites only the entries of athletes
+-- with pending invalidations. The rank is a function of everybody's entries in a partition; the
+-- view computes it when read, from an index in rank order, so new workouts of one athlete never
+-- rewrite the stored rows of the athletes they overtake.
 -------------------------------------------------------------------------------
-CREATE TABLE fitflow.leaderboard_totals (
-    month            date   NOT NULL,
-    athlete_id       bigint NOT NULL,
-    distance_run_km  float8 NOT NULL,
-    weight_lifted_kg float8 NOT NULL,
-    workouts         bigint NOT NULL,
-    active_minutes   float8 NOT NULL,
-    PRIMARY KEY (month, athlete_id)
-);
-CREATE INDEX leaderboard_totals_athlete_idx ON fitflow.leaderboard_totals (athlete_id);
-SELECT pg_catalog.pg_extension_config_dump('fitflow.leaderboard_totals', '');
-COMMENT ON TABLE fitflow.leaderboard_totals IS 'Internal (periodic): per month and athlete the totals the leaderboards rank.';
-
-CREATE TABLE fitflow.leaderboards (
-    month       date   NOT NULL,
-    board       text   NOT NULL,
-    scope       text   NOT NULL,
-    scope_value text   NOT NULL,
+CREATE TABLE fitflow.leaderboard_entries (
     athlete_id  bigint NOT NULL,
-    value       float8 NOT NULL,
-    rank        bigint NOT NULL,
-    PRIMARY KEY (month, board, scope, scope_value, athlete_id)
+    month       date   NOT NULL,
+    board       text   COLLATE "C" NOT NULL,
+    scope       text   COLLATE "C" NOT NULL,
+    scope_value text   COLLATE "C" NOT NULL,
+    value       float8 NOT NULL CONSTRAINT leaderboard_entries_value_positive CHECK (value > 0),
+    PRIMARY KEY (athlete_id, month, board, scope, scope_value)
 );
-CREATE INDEX leaderboards_athlete_idx ON fitflow.leaderboards (athlete_id, month);
-SELECT pg_catalog.pg_extension_config_dump('fitflow.leaderboards', '');
-COMMENT ON TABLE fitflow.leaderboards IS 'Derived (periodic): per calendar month, board (distance_run_km, weight_lifted_kg, workouts, active_minutes) and scope (all, gym, sex, age_group): athlete, value and rank; ties share a rank (1, 2, 2, 4).';
+-- Rank order: a partition is read from this index already sorted for rank().
+CREATE INDEX leaderboard_entries_rank_idx ON fitflow.leaderboard_entries (month, board, scope, scope_value, value DESC);
+SELECT pg_catalog.pg_extension_config_dump('fitflow.leaderboard_entries', '');
+COMMENT ON TABLE fitflow.leaderboard_entries IS 'Derived (periodic): the stored part of fitflow.leaderboards, per athlete, month, board and scope the athlete''s value (read fitflow.leaderboards for ranks).';
 
-CREATE FUNCTION fitflow.totals_rows(p_athletes bigint[], p_months date[])
-RETURNS SETOF fitflow.leaderboard_totals
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.local_month(w.ended_at) AS month, w.athlete_id,
-           coalesce(pg_catalog.sum(w.distance_m) FILTER (WHERE w.exercise OPERATOR(pg_catalog.=) 'treadmill'), 0) / 1000.0,
-           coalesce(pg_catalog.sum(w.tonnage_kg), 0),
-           pg_catalog.count(*),
-           coalesce(pg_catalog.sum(w.duration_s), 0) / 60.0
-      FROM fitflow.workouts w
-     WHERE w.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p_athletes, ARRAY(SELECT a0.athlete_id FROM fitflow.athletes a0)))
-     GROUP BY 1, 2
-    HAVING p_months IS NULL OR fitflow.local_month(w.ended_at) OPERATOR(pg_catalog.=) ANY (p_months)
+CREATE VIEW fitflow.leaderboards AS
+SELECT e.month, e.board, e.scope, e.scope_value, e.athlete_id, e.value,
+       pg_catalog.rank() OVER (PARTITION BY e.month, e.board, e.scope, e.scope_value ORDER BY e.value DESC) AS rank
+  FROM fitflow.leaderboard_entries e;
+COMMENT ON VIEW fitflow.leaderboards IS 'Derived (periodic): per calendar month, board (distance_run_km, weight_lifted_kg, workouts, active_minutes) and scope (all, gym, sex, age_group): athlete, value and rank; ties share a rank (1, 2, 2, 4). Filter on month (and board, scope, scope_value) so only those partitions are ranked.';
+
+-- One athlete's places without ranking whole months: each rank is 1 + the number of entries
+-- of the partition with a greater value, counted on the rank-order index.
+CREATE FUNCTION fitflow.athlete_ranks(p_athlete_id bigint, p_month date DEFAULT NULL)
+RETURNS SETOF fitflow.leaderboards
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.month, e.board, e.scope, e.scope_value, e.athlete_id, e.value,
+           1 OPERATOR(pg_catalog.+) (
+               SELECT pg_catalog.count(*) FROM fitflow.leaderboard_entries o
+                WHERE o.month OPERATOR(pg_catalog.=) e.month AND o.board OPERATOR(pg_catalog.=) e.board
+                  AND o.scope OPERATOR(pg_catalog.=) e.scope AND o.scope_value OPERATOR(pg_catalog.=) e.scope_value
+                  AND o.value OPERATOR(pg_catalog.>) e.value)
+      FROM fitflow.leaderboard_entries e
+     WHERE e.athlete_id OPERATOR(pg_catalog.=) p_athlete_id
+       AND (p_month IS NULL OR e.month OPERATOR(pg_catalog.=) pg_catalog.date_trunc('month', p_month)::date)
+     ORDER BY e.month, e.board, e.scope, e.scope_value
 $$;
 
-CREATE FUNCTION fitflow.leaderboard_rows(p_months date[])
-RETURNS SETOF fitflow.leaderboards
+CREATE FUNCTION fitflow.leaderboard_entry_rows(p_athletes bigint[])
+RETURNS SETOF fitflow.leaderboard_entries
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH e AS (
-        SELECT t.month, t.athlete_id, b.board, b.value,
-               a.gym, a.sex,
+    WITH t AS (
+        SELECT fitflow.local_month(w.ended_at) AS month, w.athlete_id,
+               coalesce(pg_catalog.sum(w.distance_m) FILTER (WHERE w.exercise OPERATOR(pg_catalog.=) 'treadmill'), 0) / 1000.0 AS distance_run_km,
+               coalesce(pg_catalog.sum(w.tonnage_kg), 0) AS weight_lifted_kg,
+               pg_catalog.count(*)::float8 AS workouts,
+               coalesce(pg_catalog.sum(w.duration_s), 0) / 60.0 AS active_minutes
+          FROM fitflow.workouts w
+         WHERE w.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p_athletes, ARRAY(SELECT a0.athlete_id FROM fitflow.athletes a0)))
+         GROUP BY 1, 2
+    ), e AS (
+        SELECT t.month, t.athlete_id, b.board, b.value, a.gym, a.sex,
                CASE WHEN a.birth_date IS NULL THEN NULL
                     ELSE fitflow.age_group(pg_catalog.date_part('year', pg_catalog.age(t.month, a.birth_date))::int) END AS age_group
-          FROM fitflow.leaderboard_totals t
+          FROM t
           JOIN fitflow.athletes a ON a.athlete_id OPERATOR(pg_catalog.=) t.athlete_id AND NOT a.leaderboard_opt_out
          CROSS JOIN LATERAL (VALUES ('distance_run_km', t.distance_run_km), ('weight_lifted_kg', t.weight_lifted_kg),
-                                    ('workouts', t.workouts::float8), ('active_minutes', t.active_minutes)) AS b(board, value)
-         WHERE (p_months IS NULL OR t.month OPERATOR(pg_catalog.=) ANY (p_months)) AND b.value > 0
-    ), s AS (
-        SELECT e.month, e.board, x.scope, x.scope_value, e.athlete_id, e.value
-          FROM e CROSS JOIN LATERAL (VALUES ('all', 'all'), ('gym', e.gym), ('sex', e.sex), ('age_group', e.age_group)) AS x(scope, scope_value)
-         WHERE x.scope_value IS NOT NULL
+                                    ('workouts', t.workouts), ('active_minutes', t.active_minutes)) AS b(board, value)
+         WHERE b.value > 0
     )
-    SELECT s.month, s.board, s.scope, s.scope_value, s.athlete_id, s.value,
-           pg_catalog.rank() OVER (PARTITION BY s.month, s.board COLLATE "C", s.scope COLLATE "C", s.scope_value COLLATE "C"
-                                   ORDER BY s.value DESC)
-      FROM s
+    SELECT e.athlete_id, e.month, e.board, x.scope, x.scope_value, e.value
+      FROM e CROSS JOIN LATERAL (VALUES ('all', 'all'), ('gym', e.gym), ('sex', e.sex), ('age_group', e.age_group)) AS x(scope, scope_value)
+     WHERE x.scope_value IS NOT NULL
 $$;
 
 -------------------------------------------------------------------------------
@@ -334,7 +339,7 @@ $$;
 
 -- Views kept per athlete (metrics, profiles): refresh recomputes the invalidated athletes
 -- with the view's rows function, rebuild (or an invalidation of everything) all of them.
-CREATE FUNCTION fitflow.sync_athlete_view(p_view text, p_rows text, p_keys text[], p_rebuild boolean)
+CREATE FUNCTION fitflow.sync_athlete_view(p_view text, p_target text, p_rows text, p_keys text[], p_rebuild boolean)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE p record;
@@ -342,81 +347,45 @@ BEGIN
     p := fitflow.take_pending(p_view);
     IF p_rebuild OR p.everything THEN
         EXECUTE pg_catalog.format('CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.%I(NULL)', p_rows);
-        RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_view)::regclass, p_keys);
+        RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_target)::regclass, p_keys);
     END IF;
     IF p.athletes IS NULL THEN
         RETURN 0;
     END IF;
     EXECUTE pg_catalog.format('CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.%I($1)', p_rows) USING p.athletes;
-    RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_view)::regclass, p_keys,
+    RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_target)::regclass, p_keys,
         pg_catalog.format('t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])', p.athletes));
 END
 $$;
 
 CREATE FUNCTION fitflow.refresh_fitness_metrics() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', false)
+    SELECT fitflow.sync_athlete_view('fitness_metrics', 'fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', false)
 $$;
 CREATE FUNCTION fitflow.rebuild_fitness_metrics() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', true)
+    SELECT fitflow.sync_athlete_view('fitness_metrics', 'fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', true)
 $$;
 CREATE FUNCTION fitflow.refresh_fitness_profiles() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_profiles', 'profile_rows', '{athlete_id}', false)
+    SELECT fitflow.sync_athlete_view('fitness_profiles', 'fitness_profiles', 'profile_rows', '{athlete_id}', false)
 $$;
 CREATE FUNCTION fitflow.rebuild_fitness_profiles() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_profiles', 'profile_rows', '{athlete_id}', true)
+    SELECT fitflow.sync_athlete_view('fitness_profiles', 'fitness_profiles', 'profile_rows', '{athlete_id}', true)
 $$;
 
-
-CREATE FUNCTION fitflow.sync_leaderboards(p_rebuild boolean) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    p record;
-    v_months date[];
-BEGIN
-    p := fitflow.take_pending('leaderboards');
-    IF p_rebuild OR p.everything THEN
-        CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.totals_rows(NULL, NULL);
-        PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', '{month,athlete_id}');
-        CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_rows(NULL);
-        RETURN fitflow.sync_rows('fitflow.leaderboards', '{month,board,scope,scope_value,athlete_id}');
-    END IF;
-    IF p.athletes IS NULL THEN
-        RETURN 0;
-    END IF;
-    -- Months to recompute: the invalidated ones, plus every month of athletes whose attributes
-    -- changed (gym, sex, age, opt-out move them between scopes in all their months).
-    SELECT pg_catalog.array_agg(DISTINCT m) INTO v_months FROM (
-        SELECT pg_catalog.unnest(p.months) AS m
-        UNION SELECT t.month FROM fitflow.leaderboard_totals t
-               WHERE t.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p.all_months_of, '{}'))
-        UNION SELECT fitflow.local_month(w.ended_at) FROM fitflow.workouts w
-               WHERE w.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p.all_months_of, '{}'))
-    ) x WHERE m IS NOT NULL;
-    IF v_months IS NULL THEN
-        RETURN 0;
-    END IF;
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.totals_rows(p.athletes, v_months);
-    PERFORM fitflow.sync_rows('fitflow.leaderboard_totals', '{month,athlete_id}', pg_catalog.format(
-        't.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]) AND t.month OPERATOR(pg_catalog.=) ANY (%L::date[])',
-        p.athletes, v_months));
-    CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_rows(v_months);
-    RETURN fitflow.sync_rows('fitflow.leaderboards', '{month,board,scope,scope_value,athlete_id}',
-        pg_catalog.format('t.month OPERATOR(pg_catalog.=) ANY (%L::date[])', v_months));
-END
-$$;
 
 CREATE FUNCTION fitflow.rebuild_leaderboards() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_leaderboards(true)
+    SELECT fitflow.sync_athlete_view('leaderboards', 'leaderboard_entries', 'leaderboard_entry_rows',
+                                     '{athlete_id,month,board,scope,scope_value}', true)
 $$;
 
 CREATE FUNCTION fitflow.refresh_leaderboards() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_leaderboards(false)
+    SELECT fitflow.sync_athlete_view('leaderboards', 'leaderboard_entries', 'leaderboard_entry_rows',
+                                     '{athlete_id,month,board,scope,scope_value}', false)
 $$;
 
 INSERT INTO fitflow.view_state (view_name, pipeline, maintained_by) VALUES

@@ -119,6 +119,17 @@ fn hand_computed_metrics_and_ranks_with_ties_opt_outs_and_a_non_utc_month() {
         (s("sex"), s("other"), 5, 1.0, 1),
     ];
     assert_eq!(rows, want);
+    // athlete_ranks: Cleo's places on the same board, any day of the month names the month.
+    let cleo: Vec<(String, String, f64, i64)> = c
+        .query("SELECT scope, scope_value, value, rank FROM fitflow.athlete_ranks(3, '2026-11-17') WHERE board = 'distance_run_km'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        cleo,
+        vec![(s("age_group"), s("20-29"), 3.0, 1), (s("all"), s("all"), 3.0, 3), (s("gym"), s("south"), 3.0, 1), (s("sex"), s("female"), 3.0, 2)]
+    );
     // December: only Ada's 2 km.
     let dec: Vec<(i64, f64, i64)> = c
         .query("SELECT athlete_id, value, rank FROM fitflow.leaderboards WHERE month = '2026-12-01' AND board = 'distance_run_km' AND scope = 'all'", &[])
@@ -219,6 +230,12 @@ fn refresh_equals_rebuild_over_random_histories() {
         }
         refresh_all(&mut c);
         let refreshed = digests(&mut c);
+        assert_eq!(
+            digest(&mut c, "SELECT r.* FROM fitflow.athletes a CROSS JOIN LATERAL fitflow.athlete_ranks(a.athlete_id) r
+                            ORDER BY month, board, scope, scope_value, athlete_id"),
+            refreshed[2],
+            "seed {seed}: athlete_ranks agrees with the leaderboards view"
+        );
         for v in VIEWS {
             let n: i64 = c.query_one("SELECT fitflow.rebuild($1)", &[&v]).unwrap().get(0);
             assert_eq!(n, 0, "seed {seed}: rebuild of {v} differs from refresh");
