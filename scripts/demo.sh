@@ -68,6 +68,10 @@ SELECT board, rank, athlete_id, round(value::numeric, 1) AS value FROM fitflow.l
  WHERE month = '2026-12-01' AND scope = 'all' AND rank <= 3 ORDER BY board, rank, athlete_id;
 SELECT scope, scope_value, rank, athlete_id, round(value::numeric, 1) AS km FROM fitflow.leaderboards
  WHERE month = '2026-12-01' AND board = 'distance_run_km' AND scope <> 'all' AND rank = 1 ORDER BY scope, scope_value, athlete_id;
+SELECT r.board, r.scope, r.scope_value, r.rank, round(r.value::numeric, 1) AS value
+  FROM fitflow.athlete_ranks((SELECT athlete_id FROM fitflow.leaderboards WHERE month = '2026-12-01' AND board = 'workouts'
+                               AND scope = 'all' ORDER BY rank, athlete_id LIMIT 1), '2026-12-01') r
+ ORDER BY r.board, r.scope;
 SELECT m.athlete_id, m.exercise, m.metric, round(m.value::numeric, 2) AS value, m.unit, m.formula, m.source_session_ids
   FROM fitflow.fitness_metrics m
  WHERE m.athlete_id = (SELECT athlete_id FROM fitflow.leaderboards WHERE month = '2026-12-01' AND board = 'workouts'

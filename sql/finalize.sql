@@ -69,19 +69,21 @@ COMMENT ON FUNCTION fitflow.run_maintenance(text, text) IS 'Internal: runs refre
 COMMENT ON FUNCTION fitflow.view_names() IS 'Internal: the list of view names for hints.';
 COMMENT ON FUNCTION fitflow.view_status() IS 'Internal: rows of fitflow.views.';
 COMMENT ON FUNCTION fitflow.local_month(timestamptz) IS 'The first day of the calendar month of a timestamp in fitflow.timezone().';
+COMMENT ON FUNCTION fitflow.local_month(timestamptz, text) IS 'The first day of the calendar month of a timestamp in the given time zone.';
 COMMENT ON FUNCTION fitflow.invalidate(bigint, date) IS 'Internal: queues an (athlete, month) invalidation for every periodic view.';
 COMMENT ON FUNCTION fitflow.take_pending(text) IS 'Internal: consumes the pending invalidations of a view.';
 COMMENT ON FUNCTION fitflow.metrics_rows(bigint[]) IS 'The fitness_metrics rows of the given athletes (NULL = all), computed from workouts.';
 COMMENT ON FUNCTION fitflow.profile_rows(bigint[]) IS 'The fitness_profiles rows of the given athletes (NULL = all).';
 COMMENT ON FUNCTION fitflow.athlete_ranks(bigint, date) IS 'One athlete''s leaderboards rows (value and rank on every board and scope) in the month of p_month, or in every month when NULL; the same rows as fitflow.leaderboards, without ranking whole months.';
-COMMENT ON FUNCTION fitflow.leaderboard_entry_rows(bigint[]) IS 'The leaderboard_entries rows of the given athletes (NULL = all), computed from workouts and athletes.';
+COMMENT ON FUNCTION fitflow.leaderboard_entry_rows(bigint[], date[]) IS 'The leaderboard_entries rows of the given athletes in the given months (NULL = all), computed from workouts and athletes.';
 COMMENT ON FUNCTION fitflow.require_pg_cron() IS 'Internal: 55000 with a HINT when pg_cron is missing.';
 COMMENT ON FUNCTION fitflow.challenge_sync_limit() IS 'Enrollments above which a challenge rule change is queued for refresh (setting challenge_sync_limit, default 200).';
 COMMENT ON FUNCTION fitflow.athlete_version(bigint) IS 'The athlete''s workout version (the watermark of challenge results).';
 COMMENT ON FUNCTION fitflow.result_rows(bigint, bigint[]) IS 'The challenge_results rows of one athlete as evaluated now.';
 COMMENT ON FUNCTION fitflow.apply_results(bigint, bigint[]) IS 'Internal: evaluates and stores one athlete''s results and NOTIFYs fitflow_challenge for changed ones.';
 COMMENT ON FUNCTION fitflow.workout_differs(fitflow.workouts, fitflow.workouts) IS 'Whether a workout changed in anything a derived view reads (all but compacted).';
-COMMENT ON FUNCTION fitflow.sync_athlete_view(text, text, text, text[], boolean) IS 'Internal: refresh or rebuild of a view stored per athlete (view name, table, rows function, key).';
+COMMENT ON FUNCTION fitflow.sync_athlete_view(text, text, text[], boolean) IS 'Internal: refresh or rebuild of a view kept per athlete.';
+COMMENT ON FUNCTION fitflow.sync_leaderboards(boolean) IS 'Internal: refresh or rebuild of leaderboard_entries (the invalidated months of changed athletes).';
 COMMENT ON FUNCTION fitflow.workouts_changed() IS 'Internal trigger: queues periodic invalidations for a changed workout.';
 COMMENT ON FUNCTION fitflow.athletes_changed() IS 'Internal trigger: queues periodic invalidations for a changed athlete.';
 COMMENT ON FUNCTION fitflow.workouts_to_challenges() IS 'Internal trigger: bumps the athlete version and recomputes the athlete''s challenge results.';
@@ -113,7 +115,7 @@ BEGIN
               WHERE p.pronamespace OPERATOR(pg_catalog.=) 'fitflow'::regnamespace
                 AND (p.proname ~ '^(refresh|rebuild)_' OR p.proname IN ('sync_rows', 'metrics_rows', 'profile_rows',
                      'leaderboard_entry_rows', 'result_rows', 'apply_results', 'run_maintenance', 'end_session',
-                     'sync_athlete_view'))
+                     'sync_athlete_view', 'sync_leaderboards'))
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET jit = off', f);
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET work_mem = %L', f, '64MB');

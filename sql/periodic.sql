@@ -37,9 +37,14 @@ CREATE INDEX pending_view_idx ON fitflow.pending (view_name);
 SELECT pg_catalog.pg_extension_config_dump('fitflow.pending', '');
 COMMENT ON TABLE fitflow.pending IS 'Invalidations of the periodic views waiting for fitflow.refresh(view).';
 
+CREATE FUNCTION fitflow.local_month(ts timestamptz, tz text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT pg_catalog.date_trunc('month', pg_catalog.timezone(tz, ts))::date
+$$;
+
 CREATE FUNCTION fitflow.local_month(ts timestamptz) RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT pg_catalog.date_trunc('month', ts AT TIME ZONE fitflow.timezone())::date
+    SELECT fitflow.local_month(ts, fitflow.timezone())
 $$;
 
 CREATE FUNCTION fitflow.invalidate(p_athlete_id bigint, p_month date) RETURNS void
@@ -289,17 +294,28 @@ LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
      ORDER BY e.month, e.board, e.scope, e.scope_value
 $$;
 
-CREATE FUNCTION fitflow.leaderboard_entry_rows(p_athletes bigint[])
+-- The entries of the given athletes (NULL = all) in the given months (NULL = all): the workouts
+-- are read through workouts_athlete_idx, only in the time range of those months.
+CREATE FUNCTION fitflow.leaderboard_entry_rows(p_athletes bigint[], p_months date[] DEFAULT NULL)
 RETURNS SETOF fitflow.leaderboard_entries
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH t AS (
-        SELECT fitflow.local_month(w.ended_at) AS month, w.athlete_id,
+    WITH z AS MATERIALIZED (
+        SELECT fitflow.timezone() AS tz
+    ), t AS (
+        SELECT fitflow.local_month(w.ended_at, z.tz) AS month, w.athlete_id,
                coalesce(pg_catalog.sum(w.distance_m) FILTER (WHERE w.exercise OPERATOR(pg_catalog.=) 'treadmill'), 0) / 1000.0 AS distance_run_km,
                coalesce(pg_catalog.sum(w.tonnage_kg), 0) AS weight_lifted_kg,
                pg_catalog.count(*)::float8 AS workouts,
                coalesce(pg_catalog.sum(w.duration_s), 0) / 60.0 AS active_minutes
-          FROM fitflow.workouts w
+          FROM z, fitflow.workouts w
          WHERE w.athlete_id OPERATOR(pg_catalog.=) ANY (coalesce(p_athletes, ARRAY(SELECT a0.athlete_id FROM fitflow.athletes a0)))
+           AND w.ended_at OPERATOR(pg_catalog.>=) coalesce(
+                   (SELECT pg_catalog.timezone(fitflow.timezone(), pg_catalog.min(m)::timestamp) FROM pg_catalog.unnest(p_months) m),
+                   '-infinity')
+           AND w.ended_at OPERATOR(pg_catalog.<) coalesce(
+                   (SELECT pg_catalog.timezone(fitflow.timezone(), (pg_catalog.max(m) OPERATOR(pg_catalog.+) interval '1 month')::timestamp)
+                      FROM pg_catalog.unnest(p_months) m),
+                   'infinity')
          GROUP BY 1, 2
     ), e AS (
         SELECT t.month, t.athlete_id, b.board, b.value, a.gym, a.sex,
@@ -309,7 +325,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           JOIN fitflow.athletes a ON a.athlete_id OPERATOR(pg_catalog.=) t.athlete_id AND NOT a.leaderboard_opt_out
          CROSS JOIN LATERAL (VALUES ('distance_run_km', t.distance_run_km), ('weight_lifted_kg', t.weight_lifted_kg),
                                     ('workouts', t.workouts), ('active_minutes', t.active_minutes)) AS b(board, value)
-         WHERE b.value > 0
+         WHERE b.value > 0 AND (p_months IS NULL OR t.month OPERATOR(pg_catalog.=) ANY (p_months))
     )
     SELECT e.athlete_id, e.month, e.board, x.scope, x.scope_value, e.value
       FROM e CROSS JOIN LATERAL (VALUES ('all', 'all'), ('gym', e.gym), ('sex', e.sex), ('age_group', e.age_group)) AS x(scope, scope_value)
@@ -339,7 +355,7 @@ $$;
 
 -- Views kept per athlete (metrics, profiles): refresh recomputes the invalidated athletes
 -- with the view's rows function, rebuild (or an invalidation of everything) all of them.
-CREATE FUNCTION fitflow.sync_athlete_view(p_view text, p_target text, p_rows text, p_keys text[], p_rebuild boolean)
+CREATE FUNCTION fitflow.sync_athlete_view(p_view text, p_rows text, p_keys text[], p_rebuild boolean)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE p record;
@@ -347,45 +363,74 @@ BEGIN
     p := fitflow.take_pending(p_view);
     IF p_rebuild OR p.everything THEN
         EXECUTE pg_catalog.format('CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.%I(NULL)', p_rows);
-        RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_target)::regclass, p_keys);
+        RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_view)::regclass, p_keys);
     END IF;
     IF p.athletes IS NULL THEN
         RETURN 0;
     END IF;
     EXECUTE pg_catalog.format('CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.%I($1)', p_rows) USING p.athletes;
-    RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_target)::regclass, p_keys,
+    RETURN fitflow.sync_rows(pg_catalog.format('fitflow.%I', p_view)::regclass, p_keys,
         pg_catalog.format('t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])', p.athletes));
 END
 $$;
 
 CREATE FUNCTION fitflow.refresh_fitness_metrics() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_metrics', 'fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', false)
+    SELECT fitflow.sync_athlete_view('fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', false)
 $$;
 CREATE FUNCTION fitflow.rebuild_fitness_metrics() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_metrics', 'fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', true)
+    SELECT fitflow.sync_athlete_view('fitness_metrics', 'metrics_rows', '{athlete_id,exercise,metric}', true)
 $$;
 CREATE FUNCTION fitflow.refresh_fitness_profiles() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_profiles', 'fitness_profiles', 'profile_rows', '{athlete_id}', false)
+    SELECT fitflow.sync_athlete_view('fitness_profiles', 'profile_rows', '{athlete_id}', false)
 $$;
 CREATE FUNCTION fitflow.rebuild_fitness_profiles() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('fitness_profiles', 'fitness_profiles', 'profile_rows', '{athlete_id}', true)
+    SELECT fitflow.sync_athlete_view('fitness_profiles', 'profile_rows', '{athlete_id}', true)
 $$;
 
 
+-- Leaderboard entries are per athlete and month: a refresh recomputes the invalidated months of
+-- athletes whose workouts changed, and every month of athletes whose attributes changed (gym,
+-- sex, birth date and opt-out move them between scopes in all their months).
+CREATE FUNCTION fitflow.sync_leaderboards(p_rebuild boolean) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p record;
+    v_by_month bigint[];
+BEGIN
+    p := fitflow.take_pending('leaderboards');
+    IF p_rebuild OR p.everything THEN
+        CREATE TEMP TABLE fresh ON COMMIT DROP AS SELECT * FROM fitflow.leaderboard_entry_rows(NULL, NULL);
+        RETURN fitflow.sync_rows('fitflow.leaderboard_entries', '{athlete_id,month,board,scope,scope_value}');
+    END IF;
+    IF p.athletes IS NULL THEN
+        RETURN 0;
+    END IF;
+    v_by_month := ARRAY(SELECT a FROM pg_catalog.unnest(p.athletes) a
+                         WHERE a OPERATOR(pg_catalog.<>) ALL (coalesce(p.all_months_of, '{}')));
+    CREATE TEMP TABLE fresh ON COMMIT DROP AS
+        SELECT * FROM fitflow.leaderboard_entry_rows(v_by_month, coalesce(p.months, '{}'));
+    IF p.all_months_of IS NOT NULL THEN
+        INSERT INTO pg_temp.fresh SELECT * FROM fitflow.leaderboard_entry_rows(p.all_months_of, NULL);
+    END IF;
+    RETURN fitflow.sync_rows('fitflow.leaderboard_entries', '{athlete_id,month,board,scope,scope_value}', pg_catalog.format(
+        't.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])
+         OR (t.athlete_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]) AND t.month OPERATOR(pg_catalog.=) ANY (%L::date[]))',
+        coalesce(p.all_months_of, '{}'), v_by_month, coalesce(p.months, '{}')));
+END
+$$;
+
 CREATE FUNCTION fitflow.rebuild_leaderboards() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('leaderboards', 'leaderboard_entries', 'leaderboard_entry_rows',
-                                     '{athlete_id,month,board,scope,scope_value}', true)
+    SELECT fitflow.sync_leaderboards(true)
 $$;
 
 CREATE FUNCTION fitflow.refresh_leaderboards() RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT fitflow.sync_athlete_view('leaderboards', 'leaderboard_entries', 'leaderboard_entry_rows',
-                                     '{athlete_id,month,board,scope,scope_value}', false)
+    SELECT fitflow.sync_leaderboards(false)
 $$;
 
 INSERT INTO fitflow.view_state (view_name, pipeline, maintained_by) VALUES
