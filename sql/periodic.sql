@@ -266,8 +266,9 @@ CREATE TABLE fitflow.leaderboard_entries (
     value       float8 NOT NULL CONSTRAINT leaderboard_entries_value_positive CHECK (value > 0),
     PRIMARY KEY (athlete_id, month, board, scope, scope_value)
 );
--- Rank order: a partition is read from this index already sorted for rank().
-CREATE INDEX leaderboard_entries_rank_idx ON fitflow.leaderboard_entries (month, board, scope, scope_value, value DESC);
+-- Rank order: a partition is read from this index already sorted for rank(), without visiting
+-- the table (index-only scan: athlete_id is carried in the index).
+CREATE INDEX leaderboard_entries_rank_idx ON fitflow.leaderboard_entries (month, board, scope, scope_value, value DESC) INCLUDE (athlete_id);
 SELECT pg_catalog.pg_extension_config_dump('fitflow.leaderboard_entries', '');
 COMMENT ON TABLE fitflow.leaderboard_entries IS 'Derived (periodic): the stored part of fitflow.leaderboards, per athlete, month, board and scope the athlete''s value (read fitflow.leaderboards for ranks).';
 
