@@ -17,6 +17,8 @@ const cases = [
  [{"var":1.5},{"1":{"5":"deep"}}],
  [{"and":[]},{}], [{"or":[]},{}], [{"if":[null,1]},{}], [{"?:":[0,1]},{}],
  [{"merge":[[1,[2]],3,null]},{}], [{"missing":["a",""]},{"a":""}], [{"missing_some":["1",["a","b"]]},{"a":1}],
+ [{"missing_some":[1,[["a","b","c"]]]},{}], [{"missing_some":[1,"ab"]},{}], [{"missing_some":[0,"ab"]},{"ab":1}],
+ [{"missing_some":[1,7]},{}], [{"missing_some":[-1,[["a","b"]]]},{}],
  [{"filter":[{"var":"x"},{">":[{"var":""},1]}]},{"x":"abc"}], [{"map":[[1,2],{"var":"nope"}]},{}],
  [{"reduce":[[1,2,3],{"cat":[{"var":"accumulator"},{"var":"current"}]}]},{}],
  [{"reduce":[[1,2],{"var":""},0]},{}], [{"all":[[],true]},{}], [{"all":[[1,0],{"var":""}]},{}],

@@ -3,6 +3,13 @@
 # json-logic-js on Node (bench.js), same inputs, same run. Prints both throughputs and
 # the ratio. Goal: fitflow >= 10x json-logic-js.
 #
+# Both sides evaluate every conformance case in a loop and produce the complete result
+# each time: json-logic-js's apply(rule, data) returns a value in V8's heap; fitflow's
+# one-shot row is Evaluator::eval(rule, data) on one reused evaluator, whose result lives
+# in the evaluator's arena (reset per evaluation). The "owned Value" row is the plain
+# jsonlogic() function, which also copies the result into a serde_json::Value. See the
+# comments at the top of core/benches/rules.rs.
+#
 #   benches/rules/run.sh              # 2 s per measurement
 #   BENCH_SECONDS=5 benches/rules/run.sh
 #
@@ -40,12 +47,13 @@ for k in challenge_complete challenge_count challenge_sum; do
 done
 
 row() { # label fitflow-rate js-rate
-  awk -v l="$1" -v f="$2" -v j="$3" 'BEGIN { printf "%-52s %14.0f %14.0f %8.1fx\n", l, f, j, f / j }'
+  awk -v l="$1" -v f="$2" -v j="$3" 'BEGIN { printf "%-58s %14.0f %14.0f %8.1fx\n", l, f, j, f / j }'
 }
-printf "%-52s %14s %14s %9s\n" "evaluations per second" "fitflow" "json-logic-js" "ratio"
+printf "%-58s %14s %14s %9s\n" "evaluations per second" "fitflow" "json-logic-js" "ratio"
 js_conf="$(get "$node_out" conformance_evals_per_s)"
 js_chal="$(get "$node_out" challenge_evals_per_s)"
-row "(a) conformance cases, one-shot jsonlogic()" "$(get "$rust_out" conformance_oneshot_evals_per_s)" "$js_conf"
+row "(a) conformance cases, one-shot Evaluator::eval" "$(get "$rust_out" conformance_oneshot_evals_per_s)" "$js_conf"
+row "(a) conformance cases, one-shot jsonlogic(), owned Value" "$(get "$rust_out" conformance_oneshot_owned_evals_per_s)" "$js_conf"
 row "(a) conformance cases, compiled once" "$(get "$rust_out" conformance_compiled_evals_per_s)" "$js_conf"
 row "(b) challenge, plain JsonLogic, one-shot" "$(get "$rust_out" challenge_plain_oneshot_evals_per_s)" "$js_chal"
 row "(b) challenge, plain JsonLogic, compiled once" "$(get "$rust_out" challenge_plain_compiled_evals_per_s)" "$js_chal"

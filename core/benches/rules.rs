@@ -1,10 +1,19 @@
 //! Rule engine throughput (plain std::time, no criterion).
 //!
-//! (a) every case of the JsonLogic conformance suite, one-shot (`jsonlogic`, which
-//!     compiles and evaluates like json-logic-js's `apply`) and compiled once;
+//! (a) every case of the JsonLogic conformance suite:
+//!     - one-shot: `Evaluator::eval(rule, data)` interprets the JSON rule and produces
+//!       the complete result, like json-logic-js's `apply(rule, data)`. The evaluator
+//!       is reused across evaluations (its arena is reset at the start of each) and
+//!       the result borrows from the rule, the data and that arena, as a JavaScript
+//!       result lives in V8's heap; nothing is cached between evaluations;
+//!     - one-shot to an owned `serde_json::Value`: `jsonlogic(rule, data)`, the same
+//!       plus a fresh evaluator per call and the copy of the result into a `Value`;
+//!     - compiled once (`JsonLogic::compile`), then `Evaluator::apply` per case.
 //! (b) the issue-6 example challenge over 1,000 synthetic workouts, as a fitflow rule
 //!     (`evaluate`, with per-node progress) and as the equivalent plain JsonLogic rule
-//!     over `{"workouts": [...]}` (the like-for-like comparison with json-logic-js).
+//!     over `{"workouts": [...]}` (the like-for-like comparison with json-logic-js),
+//!     one-shot (`Evaluator::eval`) and compiled once (`Evaluator::apply`), on the same
+//!     reused evaluator as (a).
 //!
 //! benches/rules/bench.js does the same work in json-logic-js with the same inputs
 //! (the synthetic workouts come from the same formula) and benches/rules/run.sh
@@ -13,7 +22,7 @@
 //! Run: `cargo bench -p fitflow-core --bench rules` (BENCH_SECONDS=n per measurement,
 //! BENCH_ONLY=substring to run only the matching measurements, e.g. for perf).
 
-use fitflow_core::rules::{compile, evaluate, jsonlogic, JsonLogic, Workout, WORKOUT_FIELDS};
+use fitflow_core::rules::{compile, evaluate, jsonlogic, Evaluator, JsonLogic, Workout, WORKOUT_FIELDS};
 use serde_json::{json, Map, Value};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -103,7 +112,13 @@ fn main() {
     assert_eq!(cases.len(), 277);
 
     println!("(a) JsonLogic conformance suite: {} cases per round", cases.len());
+    let mut ev = Evaluator::new();
     measure("conformance_oneshot_evals_per_s", cases.len(), || {
+        for (r, d) in &cases {
+            black_box(&ev.eval(black_box(r), black_box(d)));
+        }
+    });
+    measure("conformance_oneshot_owned_evals_per_s", cases.len(), || {
         for (r, d) in &cases {
             let _ = black_box(jsonlogic(black_box(r), black_box(d)));
         }
@@ -112,7 +127,7 @@ fn main() {
         cases.iter().map(|(r, d)| (JsonLogic::compile(r).expect("compiles"), d)).collect();
     measure("conformance_compiled_evals_per_s", cases.len(), || {
         for (c, d) in &compiled {
-            let _ = black_box(c.apply(black_box(d)));
+            black_box(&ev.apply(black_box(c), black_box(d)));
         }
     });
 
@@ -138,9 +153,9 @@ fn main() {
         let _ = black_box(evaluate(black_box(&rule), black_box(&ws)));
     });
     measure("challenge_plain_compiled_evals_per_s", 1, || {
-        let _ = black_box(plain_compiled.apply(black_box(&data)));
+        let _ = black_box(ev.apply(black_box(&plain_compiled), black_box(&data)));
     });
     measure("challenge_plain_oneshot_evals_per_s", 1, || {
-        let _ = black_box(jsonlogic(black_box(&plain), black_box(&data)));
+        let _ = black_box(ev.eval(black_box(&plain), black_box(&data)));
     });
 }

@@ -61,7 +61,7 @@ fn json_logic_js_edge_cases() {
     let text = include_str!("conformance/json-logic-js-edge-cases.json");
     let all: Value = serde_json::from_str(text).expect("edge cases parse");
     let cases: Vec<&Value> = all.as_array().expect("array").iter().filter(|c| c.is_array()).collect();
-    assert_eq!(cases.len(), 67);
+    assert_eq!(cases.len(), 72);
     let mut failures = Vec::new();
     for c in &cases {
         let (rule, data, expected) = (&c[0], &c[1], &c[2]);

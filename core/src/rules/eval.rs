@@ -3,20 +3,25 @@
 //! ([`Node`]), sharing one implementation of every operator through the [`Expr`]
 //! trait.
 //!
-//! A [`Scope`] says what `var` reads (JSON data, the `reduce` pair, one workout, or
-//! nothing at a rule's top level). Errors are boxed inside the evaluator so the hot
-//! `Result<Val>` stays small.
+//! A [`Cx`] carries what `var` reads (a [`Scope`]: JSON data, the `reduce` pair, one
+//! workout, or nothing at a rule's top level) and the [`Arena`] that strings, arrays
+//! and objects built during the evaluation are allocated in. Values are `Copy` and
+//! borrow from the rule, the data or the arena, so the only allocation of a typical
+//! evaluation is the arena's first chunk (none when the arena is reused, see
+//! `rules::Evaluator`). Errors are boxed so the hot `Result<Val>` stays small.
 
 use super::node::{Agg, Node, Op};
 use super::plain::PNode;
 use super::value::{
-    js_le, js_lt, loose_eq, num_f64, number_to_string, parse_float, push_cat, reduce_object,
-    strict_eq, to_js_string, to_number, Val,
+    bytes_eq, js_le, js_lt, loose_eq, num_f64, number_to_string, parse_float, push_cat, small_integer,
+    str_eq, strict_eq, to_js_string, to_number, Val, MAX_SAFE,
 };
 use super::workout::Workout;
 use crate::error::{FitError, FitResult, Kind};
+use bumpalo::Bump;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
 
 /// Evaluator result: the error is boxed to keep the `Ok` path small.
 pub(crate) type R<T> = Result<T, Box<FitError>>;
@@ -28,10 +33,24 @@ pub(crate) const MAX_PLAIN_DEPTH: usize = 128;
 /// rule doubling a value in `reduce` cannot exhaust the backend's memory.
 pub(crate) const MAX_BUILT_LEN: usize = 16 * 1024 * 1024;
 
+/// Most memory one evaluation may build values in. The arena frees nothing until the
+/// evaluation ends, so this bounds the sum of all intermediate values (a `reduce`
+/// that grows a string keeps every step), not only the live ones.
+pub(crate) const MAX_ARENA_BYTES: usize = 1 << 30;
+
 fn too_large(op: &str) -> Box<FitError> {
     Box::new(
         FitError::new(Kind::ProgramLimitExceeded, format!("result of operator \"{op}\" is too large"))
             .with_detail(format!("JsonLogic values may hold at most {MAX_BUILT_LEN} elements or bytes.")),
+    )
+}
+
+#[cold]
+fn out_of_arena() -> Box<FitError> {
+    Box::new(
+        FitError::new(Kind::ProgramLimitExceeded, "jsonlogic evaluation needs too much memory").with_detail(
+            format!("An evaluation may build at most {} MiB of intermediate values.", MAX_ARENA_BYTES >> 20),
+        ),
     )
 }
 
@@ -47,54 +66,266 @@ pub(crate) fn param_without_value(name: &str) -> Box<FitError> {
     )
 }
 
+/// Memory for the values one evaluation builds: a bump arena (freed, or reset for
+/// reuse, as a whole), a scratch buffer for assembling strings, and the owned JSON
+/// values `reduce` builds ([`Arena::keep`]).
+pub(crate) struct Arena {
+    bump: Bump,
+    scratch: Cell<String>,
+    kept: Kept,
+    /// Whether anything was allocated since the last reset (most evaluations
+    /// allocate nothing, and then resetting is this test).
+    used: Cell<bool>,
+}
+
+/// Owned JSON values kept at stable addresses until the arena is reset: chunks of
+/// write-once cells, each chunk twice as long as the one before.
+#[derive(Default)]
+struct Kept {
+    first: OnceCell<Box<KeptChunk>>,
+    len: Cell<usize>,
+    /// JSON nodes kept, counted against [`MAX_ARENA_BYTES`].
+    nodes: Cell<usize>,
+}
+
+struct KeptChunk {
+    cells: Box<[OnceCell<Value>]>,
+    next: OnceCell<Box<KeptChunk>>,
+}
+
+impl KeptChunk {
+    fn new(len: usize) -> Box<KeptChunk> {
+        Box::new(KeptChunk { cells: (0..len).map(|_| OnceCell::new()).collect(), next: OnceCell::new() })
+    }
+}
+
+/// Size of a JSON value in nodes (iteratively: `reduce` pairs can nest deeply).
+fn json_nodes(v: &Value) -> usize {
+    let (mut n, mut todo) = (0, vec![v]);
+    while let Some(v) = todo.pop() {
+        n += 1;
+        match v {
+            Value::Array(a) => todo.extend(a),
+            Value::Object(m) => todo.extend(m.values()),
+            _ => {}
+        }
+    }
+    n
+}
+
+/// A reused arena keeps at most this much memory between evaluations.
+const ARENA_RETAIN_BYTES: usize = 1 << 20;
+
+impl Arena {
+    pub(crate) fn new() -> Arena {
+        let bump = Bump::new();
+        bump.set_allocation_limit(Some(MAX_ARENA_BYTES));
+        Arena { bump, scratch: Cell::default(), kept: Kept::default(), used: Cell::new(false) }
+    }
+
+    /// Forget every value of the previous evaluation (keeping a modest amount of
+    /// memory for the next one).
+    #[inline]
+    pub(crate) fn reset(&mut self) {
+        if self.used.replace(false) {
+            self.clear();
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.bump.allocated_bytes() > ARENA_RETAIN_BYTES
+            || self.scratch.get_mut().capacity() > ARENA_RETAIN_BYTES
+        {
+            *self = Arena::new();
+        } else {
+            self.bump.reset();
+            if self.kept.len.get() > 0 {
+                self.kept = Kept::default();
+            }
+        }
+    }
+
+    /// Keep an owned JSON value until the end of the evaluation.
+    fn keep(&self, v: Value) -> R<&Value> {
+        self.used.set(true);
+        let kept = &self.kept;
+        // About 64 bytes per node, under the same limit as the arena.
+        let nodes = kept.nodes.get() + json_nodes(&v);
+        if nodes.saturating_mul(64).saturating_add(self.bump.allocated_bytes()) > MAX_ARENA_BYTES {
+            return Err(out_of_arena());
+        }
+        kept.nodes.set(nodes);
+        let mut at = kept.len.get();
+        kept.len.set(at + 1);
+        let mut chunk = kept.first.get_or_init(|| KeptChunk::new(4));
+        while at >= chunk.cells.len() {
+            at -= chunk.cells.len();
+            let len = chunk.cells.len() * 2;
+            chunk = chunk.next.get_or_init(|| KeptChunk::new(len));
+        }
+        match chunk.cells.get(at) {
+            Some(cell) => Ok(cell.get_or_init(|| v)),
+            None => Err(out_of_arena()),
+        }
+    }
+
+    /// A copy of `s` in the arena.
+    #[inline]
+    pub(crate) fn str(&self, s: &str) -> R<&str> {
+        self.used.set(true);
+        match self.bump.try_alloc_str(s) {
+            Ok(s) => Ok(s),
+            Err(_) => Err(out_of_arena()),
+        }
+    }
+
+    /// `n` slots (initially null) for building an array.
+    #[inline]
+    pub(crate) fn slots<'a>(&'a self, n: usize) -> R<&'a mut [Val<'a>]> {
+        if n == 0 {
+            return Ok(&mut []);
+        }
+        self.used.set(true);
+        self.bump.try_alloc_slice_fill_copy(n, Val::Null).map_err(|_| out_of_arena())
+    }
+
+    /// The string `build` writes, placed in the arena (assembled in the reused scratch
+    /// buffer, so building allocates nothing once the buffer has grown).
+    fn build_str(&self, op: &str, build: impl FnOnce(&mut String)) -> R<&str> {
+        self.used.set(true);
+        let mut buf = self.scratch.take();
+        buf.clear();
+        build(&mut buf);
+        let out = if buf.len() > MAX_BUILT_LEN { Err(too_large(op)) } else { self.str(&buf) };
+        self.scratch.set(buf);
+        out
+    }
+}
+
 /// What `var` reads.
 #[derive(Clone, Copy)]
-pub(crate) enum Scope<'a, 'c> {
+pub(crate) enum Scope<'a> {
     /// Plain JsonLogic data (or the current element inside map/filter/all/...).
-    Data(&'c Val<'a>),
+    Data(Val<'a>),
     /// Inside `reduce`: `{"current": .., "accumulator": ..}`.
-    Reduce(&'c Val<'a>, &'c Val<'a>),
+    Reduce(Val<'a>, Val<'a>),
     /// Inside a rule's `workouts` predicate.
     Workout(&'a Workout),
     /// The top level of a rule: aggregates read the athlete's workouts.
     Athlete(&'a [Workout]),
 }
 
-impl Scope<'_, '_> {
+/// The evaluation context: the scope and the arena.
+#[derive(Clone, Copy)]
+pub(crate) struct Cx<'a> {
+    pub(crate) ar: &'a Arena,
+    pub(crate) scope: Scope<'a>,
+}
+
+impl<'a> Cx<'a> {
+    /// The same arena with another scope.
+    #[inline]
+    pub(crate) fn with(&self, scope: Scope<'a>) -> Cx<'a> {
+        Cx { ar: self.ar, scope }
+    }
+
     /// Rules (not plain JsonLogic) make ordering comparisons with null false.
     #[inline]
     pub(crate) fn is_rule(&self) -> bool {
-        matches!(self, Scope::Workout(_) | Scope::Athlete(_))
+        matches!(self.scope, Scope::Workout(_) | Scope::Athlete(_))
     }
 }
 
 /// Something the operators can evaluate: a JSON rule node or a compiled rule node.
 pub(crate) trait Expr {
     /// `d` is the nesting depth of this node in a plain JsonLogic rule.
-    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>>;
+    fn eval<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<Val<'a>>;
 
     /// This node prepared for evaluation per array element, when that is worth it
     /// (only JSON rule nodes, which are otherwise re-interpreted every time).
     fn prepare(&self, _d: u32) -> Option<PNode> {
         None
     }
+
+    /// This node as the sub-rule of a scoped operator, decoded once for all elements.
+    fn sub(&self, _d: u32) -> Sub<'_, Self>
+    where
+        Self: Sized,
+    {
+        Sub::Other(self)
+    }
+}
+
+/// The sub-rule of `map`, `filter`, `reduce`, `all`, `some` or `none`: for a JSON rule
+/// node, the operator (or `var`) is found once instead of once per element.
+pub(crate) enum Sub<'a, E> {
+    /// An operation with its arguments and their depth.
+    Op(Op, &'a [E], u32),
+    /// `{"var": args}` in a JSON rule, at depth `d`.
+    Var(&'a [Value], u32),
+    Other(&'a E),
+}
+
+impl<'a, E: Expr> Sub<'a, E> {
+    /// What `eval` of the node would give.
+    #[inline]
+    fn eval(&self, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+        match self {
+            Sub::Op(op, args, at) => eval_op(*op, args, cx, *at),
+            Sub::Var(args, at) => eval_var(args, cx, *at),
+            Sub::Other(e) => e.eval(cx, d),
+        }
+    }
 }
 
 impl Expr for Value {
-    #[inline]
-    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
-        eval_json(self, scope, d)
+    /// Scalars (most arguments) are converted in line; operations and arrays go
+    /// through [`eval_json`].
+    #[inline(always)]
+    fn eval<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+        match self {
+            Value::Array(_) | Value::Object(_) => eval_json(self, cx, d),
+            scalar => Ok(Val::of(scalar)),
+        }
     }
 
     fn prepare(&self, d: u32) -> Option<PNode> {
         Some(super::plain::build(self, d))
     }
+
+    /// The first steps of [`eval_json`] for an operation: its depth check and the
+    /// lookup of its operator (an unknown operator stays `Other`, to fail when and
+    /// only when it is evaluated).
+    fn sub(&self, d: u32) -> Sub<'_, Value> {
+        if let Value::Object(m) = self {
+            if let (1, Some((name, raw))) = (m.len(), m.iter().next()) {
+                if d < MAX_PLAIN_DEPTH as u32 {
+                    if name == "var" {
+                        return Sub::Var(op_args(raw), d + 1);
+                    }
+                    if let Some(op) = Op::from_name(name) {
+                        return Sub::Op(op, op_args(raw), d + 1);
+                    }
+                }
+            }
+        }
+        Sub::Other(self)
+    }
+}
+
+/// The arguments of an operation: a single argument need not be wrapped in an array.
+#[inline]
+fn op_args(raw: &Value) -> &[Value] {
+    match raw {
+        Value::Array(a) => a.as_slice(),
+        other => std::slice::from_ref(other),
+    }
 }
 
 impl Expr for Node {
     #[inline]
-    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, _d: u32) -> R<Val<'a>> {
-        eval_node(self, scope)
+    fn eval<'a>(&'a self, cx: &Cx<'a>, _d: u32) -> R<Val<'a>> {
+        eval_node(self, cx)
     }
 }
 
@@ -127,64 +358,83 @@ pub(crate) fn check_plain_depth(v: &Value, depth: usize) -> FitResult<()> {
 }
 
 /// Evaluate a plain JsonLogic rule node, like json-logic-js's `apply`.
-pub(crate) fn eval_json<'a>(v: &'a Value, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
-    match v {
-        Value::Object(m) if m.len() == 1 => {
+pub(crate) fn eval_json<'a>(v: &'a Value, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+    // Operations first: nearly every call is for one (scalar arguments are converted
+    // in line by `Expr for Value`), and a test predicts better than a jump table.
+    if let Value::Object(m) = v {
+        if let (1, Some((name, raw))) = (m.len(), m.iter().next()) {
             if d >= MAX_PLAIN_DEPTH as u32 {
                 return Err(Box::new(too_deep()));
             }
-            let Some((name, raw)) = m.iter().next() else { return Ok(Val::Ref(v)) };
-            let args: &'a [Value] = match raw {
-                Value::Array(a) => a.as_slice(),
-                other => std::slice::from_ref(other),
-            };
+            let args = op_args(raw);
             if name == "var" {
-                return eval_var(args, scope, d + 1);
+                return eval_var(args, cx, d + 1);
             }
-            match Op::from_name(name) {
-                Some(op) => eval_op(op, args, scope, d + 1),
+            return match Op::from_name(name) {
+                Some(op) => eval_op(op, args, cx, d + 1),
                 None => Err(unknown_op(name)),
-            }
+            };
         }
-        Value::Array(items) => {
-            // An array of plain values evaluates to itself; otherwise element-wise.
-            if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) {
-                return Ok(Val::Ref(v));
-            }
-            if d >= MAX_PLAIN_DEPTH as u32 {
-                return Err(Box::new(too_deep()));
-            }
-            let mut out = Vec::with_capacity(items.len());
-            for i in items {
-                out.push(eval_json(i, scope, d + 1)?);
-            }
-            Ok(Val::Arr(out))
-        }
-        other => Ok(Val::of(other)),
+        return Ok(Val::Ref(v));
     }
+    if let Value::Array(items) = v {
+        // An array of plain values evaluates to itself; otherwise element-wise.
+        if items.iter().all(|i| !matches!(i, Value::Array(_) | Value::Object(_))) {
+            return Ok(Val::Ref(v));
+        }
+        if d >= MAX_PLAIN_DEPTH as u32 {
+            return Err(Box::new(too_deep()));
+        }
+        return eval_items(items, cx, d + 1);
+    }
+    Ok(Val::of(v))
+}
+
+/// An array rule evaluated element-wise into the arena.
+pub(crate) fn eval_items<'a, E: Expr>(items: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+    let out = cx.ar.slots(items.len())?;
+    for (slot, i) in out.iter_mut().zip(items) {
+        *slot = i.eval(cx, d)?;
+    }
+    Ok(Val::Arr(out))
 }
 
 /// `{"var": [path, default]}`.
-fn eval_var<'a>(args: &'a [Value], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+#[inline]
+fn eval_var<'a>(args: &'a [Value], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     let found = match args.first() {
-        None | Some(Value::Null) => resolve(scope, ""),
-        Some(Value::String(s)) => resolve(scope, s),
-        Some(Value::Number(n)) => resolve(scope, &number_to_string(num_f64(n))),
+        None | Some(Value::Null) => resolve(cx, "")?,
+        Some(Value::String(s)) => resolve(cx, s)?,
+        Some(Value::Number(n)) => resolve(cx, &number_key(num_f64(n)))?,
         Some(other) => {
-            let key = eval_json(other, scope, d)?;
-            match key {
-                Val::Null => resolve(scope, ""),
-                k => resolve(scope, &to_js_string(&k)),
-            }
+            let key = eval_json(other, cx, d)?;
+            resolve_key(cx, key)?
         }
     };
     match found {
         Some(v) => Ok(v),
         None => match args.get(1) {
-            Some(dflt) => eval_json(dflt, scope, d),
+            Some(dflt) => eval_json(dflt, cx, d),
             None => Ok(Val::Null),
         },
     }
+}
+
+/// A computed `var` key (null is the whole data).
+pub(crate) fn resolve_key<'a>(cx: &Cx<'a>, key: Val<'a>) -> R<Option<Val<'a>>> {
+    match key {
+        Val::Null => resolve(cx, ""),
+        k => resolve(cx, &to_js_string(&k)),
+    }
+}
+
+/// The string form of a numeric `var` key; small indexes avoid formatting a float.
+pub(crate) fn number_key(n: f64) -> Cow<'static, str> {
+    const SMALL: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    if let Some(i @ 0..=9) = small_integer(n, 9.0) {
+        return Cow::Borrowed(SMALL[i as usize]);
+    }
+    Cow::Owned(number_to_string(n))
 }
 
 // ---------------------------------------------------------------------------------
@@ -204,13 +454,14 @@ fn array_index(seg: &str) -> Option<usize> {
 #[inline]
 fn obj_get<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     if m.len() <= 32 {
-        m.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+        m.iter().find(|(k, _)| str_eq(k, key)).map(|(_, v)| v)
     } else {
         m.get(key)
     }
 }
 
 /// `data[seg]` for a JSON value; `None` is JavaScript's undefined.
+#[inline]
 fn json_prop<'a>(v: &'a Value, seg: &str) -> Option<Val<'a>> {
     match v {
         Value::Object(m) => obj_get(m, seg).map(Val::of),
@@ -226,39 +477,61 @@ fn json_prop<'a>(v: &'a Value, seg: &str) -> Option<Val<'a>> {
     }
 }
 
-fn string_prop<'a>(s: &str, seg: &str) -> Option<Val<'a>> {
+/// `s[seg]`: the length (in UTF-16 units) or the character at an index (a slice of
+/// `s`).
+fn string_prop<'a>(s: &'a str, seg: &str) -> Option<Val<'a>> {
     if seg == "length" {
         return Some(Val::Num(s.encode_utf16().count() as f64));
     }
-    array_index(seg).and_then(|i| s.chars().nth(i)).map(|c| Val::Str(Cow::Owned(c.to_string())))
+    let i = array_index(seg)?;
+    let (at, c) = s.char_indices().nth(i)?;
+    Some(Val::Str(&s[at..at + c.len_utf8()]))
 }
 
 /// `data[seg]` for an evaluated value.
-fn prop<'a>(v: &Val<'a>, seg: &str) -> Option<Val<'a>> {
+fn prop<'a>(v: Val<'a>, seg: &str) -> Option<Val<'a>> {
     match v {
         Val::Ref(r) => json_prop(r, seg),
         Val::Arr(a) => {
             if seg == "length" {
                 Some(Val::Num(a.len() as f64))
             } else {
-                array_index(seg).and_then(|i| a.get(i)).cloned()
+                array_index(seg).and_then(|i| a.get(i)).copied()
             }
         }
         Val::Str(s) => string_prop(s, seg),
-        Val::Obj(o) => o.get(seg).map(owned_val),
+        Val::JArr(a) => {
+            if seg == "length" {
+                Some(Val::Num(a.len() as f64))
+            } else {
+                array_index(seg).and_then(|i| a.get(i)).map(Val::read)
+            }
+        }
+        Val::Obj(m) => m.get(seg).map(Val::read),
         _ => None,
     }
 }
 
-/// An owned copy of a JSON value (only for the rare object built by `reduce`).
-fn owned_val(v: &Value) -> Val<'static> {
-    match v {
-        Value::Null => Val::Null,
-        Value::Bool(b) => Val::Bool(*b),
-        Value::Number(n) => Val::Num(num_f64(n)),
-        Value::String(s) => Val::Str(Cow::Owned(s.clone())),
-        Value::Array(a) => Val::Arr(a.iter().map(owned_val).collect()),
-        Value::Object(_) => Val::Obj(Box::new(v.clone())),
+/// The dot-separated segments of a `var` path: `path.split('.')`, but scanning bytes
+/// (paths are short, and the general string searcher costs more than the scan).
+struct Segments<'s>(Option<&'s str>);
+
+impl<'s> Iterator for Segments<'s> {
+    type Item = &'s str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'s str> {
+        let rest = self.0?;
+        match rest.bytes().position(|b| b == b'.') {
+            Some(i) => {
+                self.0 = rest.get(i + 1..);
+                rest.get(..i)
+            }
+            None => {
+                self.0 = None;
+                Some(rest)
+            }
+        }
     }
 }
 
@@ -269,85 +542,107 @@ fn walk<'a, 's>(mut cur: Val<'a>, segs: impl Iterator<Item = &'s str>) -> Option
         if cur.is_null() {
             return None;
         }
-        cur = match cur {
-            Val::Ref(r) => json_prop(r, seg)?,
-            other => prop(&other, seg)?,
-        };
+        cur = prop(cur, seg)?;
     }
     Some(cur)
 }
 
+/// The `{"current": .., "accumulator": ..}` object `reduce` exposes as the data: a
+/// JSON object of the two values' JSON forms, as json-logic-js's is a fresh object
+/// (here NaN is null in it, as it always has been).
+fn reduce_object<'a>(ar: &'a Arena, current: Val<'a>, accumulator: Val<'a>) -> R<Val<'a>> {
+    let mut m = Map::new();
+    m.insert("current".into(), current.to_json());
+    m.insert("accumulator".into(), accumulator.to_json());
+    match ar.keep(Value::Object(m))? {
+        Value::Object(m) => Ok(Val::Obj(m)),
+        _ => Ok(Val::Null),
+    }
+}
+
 /// Resolve a dotted `var` path in a scope ("" is the whole data); `None` is undefined.
-pub(crate) fn resolve<'a>(scope: &Scope<'a, '_>, path: &str) -> Option<Val<'a>> {
-    match scope {
+#[inline]
+pub(crate) fn resolve<'a>(cx: &Cx<'a>, path: &str) -> R<Option<Val<'a>>> {
+    // In line: the whole data, a plain key (no dots) on borrowed JSON (a byte loop:
+    // paths are short), and the two members of the `reduce` pair.
+    match &cx.scope {
         Scope::Data(d) => {
             if path.is_empty() {
-                return Some((*d).clone());
+                return Ok(Some(*d));
             }
-            // Fast path: a plain key (no dots) on borrowed JSON.
             if let Val::Ref(r) = d {
-                if !path.as_bytes().contains(&b'.') {
-                    return json_prop(r, path);
+                if !path.bytes().any(|b| b == b'.') {
+                    return Ok(json_prop(r, path));
                 }
             }
-            let mut segs = path.split('.');
-            let first = segs.next()?;
-            let start = match d {
-                Val::Ref(r) => json_prop(r, first)?,
-                Val::Null => return None,
-                other => prop(other, first)?,
-            };
-            walk(start, segs)
+        }
+        Scope::Reduce(cur, acc) => match path {
+            "current" => return Ok(Some(*cur)),
+            "accumulator" => return Ok(Some(*acc)),
+            _ => {}
+        },
+        _ => {}
+    }
+    resolve_path(cx, path)
+}
+
+/// [`resolve`] for everything but its in-line cases.
+fn resolve_path<'a>(cx: &Cx<'a>, path: &str) -> R<Option<Val<'a>>> {
+    Ok(match cx.scope {
+        Scope::Data(d) => {
+            if path.is_empty() {
+                return Ok(Some(d));
+            }
+            if d.is_null() {
+                return Ok(None);
+            }
+            walk(d, Segments(Some(path)))
         }
         Scope::Reduce(cur, acc) => {
             if path.is_empty() {
-                return Some(Val::Obj(Box::new(reduce_object(cur, acc))));
+                return reduce_object(cx.ar, cur, acc).map(Some);
             }
-            let (first, rest) = match path.split_once('.') {
-                Some((f, r)) => (f, Some(r)),
-                None => (path, None),
-            };
+            let mut segs = Segments(Some(path));
+            let first = segs.next().unwrap_or_default();
+            let rest = segs.0;
             let base = match first {
-                "current" => *cur,
-                "accumulator" => *acc,
-                _ => return None,
+                "current" => cur,
+                "accumulator" => acc,
+                _ => return Ok(None),
             };
             match rest {
-                None => Some(base.clone()),
-                Some(rest) => match base {
-                    Val::Ref(r) if !rest.as_bytes().contains(&b'.') => json_prop(r, rest),
-                    Val::Null => None,
-                    other => walk(other.clone(), rest.split('.')),
-                },
+                None => Some(base),
+                Some(_) if base.is_null() => None,
+                Some(rest) => walk(base, Segments(Some(rest))),
             }
         }
         Scope::Workout(_) | Scope::Athlete(_) => None,
-    }
+    })
 }
 
 /// Walk a pre-split, non-empty path from `start`: the same steps as [`walk`] after
 /// the first lookup of [`resolve`].
 #[inline]
-fn walk_from<'a>(start: &Val<'a>, segs: &[Box<str>]) -> Option<Val<'a>> {
-    let Some((first, rest)) = segs.split_first() else { return Some(start.clone()) };
-    let cur = match start {
-        Val::Ref(r) => json_prop(r, first)?,
-        s if s.is_null() => return None,
-        other => prop(other, first)?,
-    };
-    walk(cur, rest.iter().map(|seg| &**seg))
+fn walk_from<'a>(start: Val<'a>, segs: &[Box<str>]) -> Option<Val<'a>> {
+    if segs.is_empty() {
+        return Some(start);
+    }
+    if start.is_null() {
+        return None;
+    }
+    walk(start, segs.iter().map(|seg| &**seg))
 }
 
 /// [`resolve`] for a non-empty path already split at its dots.
 #[inline]
-pub(crate) fn resolve_segs<'a>(scope: &Scope<'a, '_>, segs: &[Box<str>]) -> Option<Val<'a>> {
-    match scope {
+pub(crate) fn resolve_segs<'a>(scope: &Scope<'a>, segs: &[Box<str>]) -> Option<Val<'a>> {
+    match *scope {
         Scope::Data(d) => walk_from(d, segs),
         Scope::Reduce(cur, acc) => {
             let (first, rest) = segs.split_first()?;
             let base = match &**first {
-                "current" => *cur,
-                "accumulator" => *acc,
+                "current" => cur,
+                "accumulator" => acc,
                 _ => return None,
             };
             walk_from(base, rest)
@@ -360,20 +655,20 @@ pub(crate) fn resolve_segs<'a>(scope: &Scope<'a, '_>, segs: &[Box<str>]) -> Opti
 // Compiled rule nodes
 
 /// Evaluate a compiled rule node.
-pub(crate) fn eval_node<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> R<Val<'a>> {
+pub(crate) fn eval_node<'a>(node: &'a Node, cx: &Cx<'a>) -> R<Val<'a>> {
     match node {
-        Node::Field(i) => Ok(match scope {
+        Node::Field(i) => Ok(match &cx.scope {
             Scope::Workout(w) => Val::of(w.get(usize::from(*i))),
             _ => Val::Null,
         }),
         Node::Lit(v) => Ok(Val::of(v)),
-        Node::Op(op, args) => eval_op(*op, args, scope, 0),
+        Node::Op(op, args) => eval_op(*op, args, cx, 0),
         Node::Param(name, default) => match default {
             Some(v) => Ok(Val::of(v)),
             None => Err(param_without_value(name)),
         },
-        Node::Agg(agg) => match scope {
-            Scope::Athlete(ws) => aggregate(agg, ws),
+        Node::Agg(agg) => match cx.scope {
+            Scope::Athlete(ws) => aggregate(agg, ws, cx.ar),
             _ => Err(Box::new(FitError::invalid_param(format!(
                 "aggregate \"{}\" cannot be evaluated here",
                 agg.name()
@@ -387,34 +682,34 @@ pub(crate) fn eval_node<'a>(node: &'a Node, scope: &Scope<'a, '_>) -> R<Val<'a>>
 
 /// Evaluate argument `i` (undefined, i.e. null, when absent).
 #[inline]
-fn arg<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+fn arg<'a, E: Expr>(args: &'a [E], i: usize, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     match args.get(i) {
-        Some(a) => a.eval(scope, d),
+        Some(a) => a.eval(cx, d),
         None => Ok(Val::Null),
     }
 }
 
 /// Numeric argument `i` with JavaScript's undefined (absent) as NaN.
 #[inline]
-fn num<'a, E: Expr>(args: &'a [E], i: usize, scope: &Scope<'a, '_>, d: u32) -> R<f64> {
+fn num<'a, E: Expr>(args: &'a [E], i: usize, cx: &Cx<'a>, d: u32) -> R<f64> {
     match args.get(i) {
-        Some(a) => Ok(to_number(&a.eval(scope, d)?)),
+        Some(a) => Ok(to_number(&a.eval(cx, d)?)),
         None => Ok(f64::NAN),
     }
 }
 
-pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     match op {
         // Binary comparisons without building a vector (the hot path of predicates).
         Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le if args.len() <= 2 => {
-            let a = arg(args, 0, scope, d)?;
-            let b = arg(args, 1, scope, d)?;
-            Ok(Val::Bool(compare(op, &a, &b, scope.is_rule())))
+            let a = arg(args, 0, cx, d)?;
+            let b = arg(args, 1, cx, d)?;
+            Ok(Val::Bool(compare(op, &a, &b, cx.is_rule())))
         }
         Op::And | Op::Or => {
             let mut cur = Val::Null;
             for a in args {
-                cur = a.eval(scope, d)?;
+                cur = a.eval(cx, d)?;
                 if cur.truthy() == (op == Op::Or) {
                     return Ok(cur);
                 }
@@ -422,172 +717,166 @@ pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>,
             Ok(cur)
         }
         Op::Not | Op::NotNot => {
-            let truthy = arg(args, 0, scope, d)?.truthy();
+            let truthy = arg(args, 0, cx, d)?.truthy();
             // json-logic-js evaluates every argument of a non-lazy operator.
-            for a in args.iter().skip(1) {
-                a.eval(scope, d)?;
-            }
+            eval_rest(args, 1, cx, d)?;
             Ok(Val::Bool(truthy == (op == Op::NotNot)))
         }
-        Op::If | Op::Ternary => eval_if(args, scope, d),
+        Op::If | Op::Ternary => eval_if(args, cx, d),
         Op::Add => {
             let mut sum = 0.0;
             for a in args {
-                sum += parse_float(&a.eval(scope, d)?);
+                sum += parse_float(&a.eval(cx, d)?);
             }
             Ok(Val::Num(sum))
         }
+        // Folded as the arguments are evaluated, as `apply_eager` computes them (a
+        // single `*` argument is returned untouched, so that case goes there).
+        Op::Mul if args.len() >= 2 => {
+            let mut product = parse_float(&args[0].eval(cx, d)?);
+            for a in &args[1..] {
+                product *= parse_float(&a.eval(cx, d)?);
+            }
+            Ok(Val::Num(product))
+        }
+        Op::Min | Op::Max => {
+            let mut acc = if op == Op::Min { f64::INFINITY } else { f64::NEG_INFINITY };
+            for a in args {
+                let n = to_number(&a.eval(cx, d)?);
+                acc = if n.is_nan() || acc.is_nan() {
+                    f64::NAN
+                } else if op == Op::Min {
+                    acc.min(n)
+                } else {
+                    acc.max(n)
+                };
+            }
+            Ok(Val::Num(acc))
+        }
         Op::Sub => Ok(Val::Num(match args.len() {
             0 => f64::NAN,
-            1 => -num(args, 0, scope, d)?,
+            1 => -num(args, 0, cx, d)?,
             _ => {
-                let x = num(args, 0, scope, d)?;
-                let y = num(args, 1, scope, d)?;
-                eval_rest(args, 2, scope, d)?;
+                let x = num(args, 0, cx, d)?;
+                let y = num(args, 1, cx, d)?;
+                eval_rest(args, 2, cx, d)?;
                 x - y
             }
         })),
         Op::Div | Op::Mod => {
-            let x = num(args, 0, scope, d)?;
-            let y = num(args, 1, scope, d)?;
-            eval_rest(args, 2, scope, d)?;
-            Ok(Val::Num(if op == Op::Div { x / y } else { x % y }))
+            let x = num(args, 0, cx, d)?;
+            let y = num(args, 1, cx, d)?;
+            eval_rest(args, 2, cx, d)?;
+            Ok(Val::Num(if op == Op::Div { x / y } else { js_rem(x, y) }))
         }
-        Op::Filter | Op::Some | Op::None | Op::Map | Op::Reduce | Op::All => eval_scoped(op, args, scope, d),
-        _ => eval_eager(op, args, scope, d),
+        Op::Filter | Op::Some | Op::None | Op::Map | Op::Reduce | Op::All => eval_scoped(op, args, cx, d),
+        _ => eval_eager(op, args, cx, d),
     }
 }
 
 /// Evaluate arguments from `from` on for their errors only.
-fn eval_rest<'a, E: Expr>(args: &'a [E], from: usize, scope: &Scope<'a, '_>, d: u32) -> R<()> {
+fn eval_rest<'a, E: Expr>(args: &'a [E], from: usize, cx: &Cx<'a>, d: u32) -> R<()> {
     for a in args.iter().skip(from) {
-        a.eval(scope, d)?;
+        a.eval(cx, d)?;
     }
     Ok(())
 }
 
 #[inline(never)]
-fn eval_eager<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
-    // Up to four arguments are evaluated into a stack buffer (no allocation).
-    if args.len() <= 4 {
-        let mut buf = [Val::Null, Val::Null, Val::Null, Val::Null];
-        for (slot, a) in buf.iter_mut().zip(args) {
-            *slot = a.eval(scope, d)?;
-        }
-        return apply_eager(op, &mut buf[..args.len()], scope);
+fn eval_eager<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+    // Up to four arguments are evaluated into a stack buffer, more into the arena.
+    let mut buf = [Val::Null; 4];
+    let vals: &mut [Val<'a>] = if args.len() <= buf.len() { &mut buf[..args.len()] } else { cx.ar.slots(args.len())? };
+    for (slot, a) in vals.iter_mut().zip(args) {
+        *slot = a.eval(cx, d)?;
     }
-    let mut vals = Vec::with_capacity(args.len());
-    for a in args {
-        vals.push(a.eval(scope, d)?);
-    }
-    apply_eager(op, &mut vals, scope)
+    apply_eager(op, vals, cx)
 }
 
 #[inline(never)]
-fn eval_if<'a, E: Expr>(args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+fn eval_if<'a, E: Expr>(args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     let mut i = 0;
     while i + 1 < args.len() {
-        if args[i].eval(scope, d)?.truthy() {
-            return args[i + 1].eval(scope, d);
+        if args[i].eval(cx, d)?.truthy() {
+            return args[i + 1].eval(cx, d);
         }
         i += 2;
     }
-    arg(args, i, scope, d)
-}
-
-/// Run `f` on every element of an array value (nothing for non-arrays) until it
-/// returns false.
-fn for_each_elem<'a>(v: &Val<'a>, mut f: impl FnMut(&Val<'a>) -> R<bool>) -> R<()> {
-    match v {
-        Val::Ref(Value::Array(a)) => {
-            for e in a {
-                if !f(&Val::of(e))? {
-                    break;
-                }
-            }
-        }
-        Val::Arr(a) => {
-            for e in a {
-                if !f(e)? {
-                    break;
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+    arg(args, i, cx, d)
 }
 
 /// The operators that evaluate a sub-rule per array element.
 #[inline(never)]
-fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
-    let data = arg(args, 0, scope, d)?;
+fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+    let data = arg(args, 0, cx, d)?;
     let logic = args.get(1);
-    if matches!(op, Op::Filter | Op::Some | Op::None | Op::All) && data.array_len().unwrap_or(0) >= PREPARE_MIN_LEN {
+    let len = data.array_len().unwrap_or(0);
+    if matches!(op, Op::Filter | Op::Some | Op::None | Op::All) && len >= PREPARE_MIN_LEN {
         if let Some(prepared) = logic.and_then(|l| l.prepare(d)) {
-            return scoped_prepared(op, &data, &prepared, d);
+            return scoped_prepared(op, data, &prepared, cx, d);
         }
     }
+    // (Decoded only when there is an element to run it on.)
+    let sub = logic.filter(|_| len > 0).map(|l| l.sub(d));
+    let each = |e: Val<'a>| -> R<Val<'a>> {
+        match &sub {
+            Some(l) => l.eval(&cx.with(Scope::Data(e)), d),
+            None => Ok(Val::Null),
+        }
+    };
     match op {
-        Op::Filter | Op::Some | Op::None => {
-            let mut out = Vec::new();
-            let stop_at_first = op != Op::Filter;
-            for_each_elem(&data, |e| {
-                let keep = match logic {
-                    Some(l) => l.eval(&Scope::Data(e), d)?.truthy(),
-                    None => false,
-                };
-                if keep {
-                    out.push(e.clone());
+        Op::Filter => {
+            let out = cx.ar.slots(len)?;
+            let mut kept = 0;
+            for e in data.elems() {
+                if each(e)?.truthy() {
+                    out[kept] = e;
+                    kept += 1;
                 }
-                Ok(!(keep && stop_at_first))
-            })?;
-            Ok(match op {
-                Op::Some => Val::Bool(!out.is_empty()),
-                Op::None => Val::Bool(out.is_empty()),
-                _ => Val::Arr(out),
-            })
+            }
+            Ok(Val::Arr(&out[..kept]))
+        }
+        Op::Some | Op::None => {
+            let mut found = false;
+            for e in data.elems() {
+                if each(e)?.truthy() {
+                    found = true;
+                    break;
+                }
+            }
+            Ok(Val::Bool(found == (op == Op::Some)))
         }
         Op::Map => {
-            let mut out = Vec::with_capacity(data.array_len().unwrap_or(0));
-            for_each_elem(&data, |e| {
-                out.push(match logic {
-                    Some(l) => l.eval(&Scope::Data(e), d)?,
-                    None => Val::Null,
-                });
-                Ok(true)
-            })?;
+            let out = cx.ar.slots(len)?;
+            for (slot, e) in out.iter_mut().zip(data.elems()) {
+                *slot = each(e)?;
+            }
             Ok(Val::Arr(out))
         }
         Op::Reduce => {
-            let mut acc = arg(args, 2, scope, d)?;
+            let mut acc = arg(args, 2, cx, d)?;
             if data.array_len().is_none() {
                 return Ok(acc);
             }
-            for_each_elem(&data, |e| {
-                acc = match logic {
-                    Some(l) => l.eval(&Scope::Reduce(e, &acc), d)?,
+            for e in data.elems() {
+                acc = match &sub {
+                    Some(l) => l.eval(&cx.with(Scope::Reduce(e, acc)), d)?,
                     None => Val::Null,
                 };
-                Ok(true)
-            })?;
+            }
             Ok(acc)
         }
         _ => {
             // all: false for an empty or non-array value.
-            if data.array_len().unwrap_or(0) == 0 {
+            if len == 0 {
                 return Ok(Val::Bool(false));
             }
-            let mut all = true;
-            for_each_elem(&data, |e| {
-                let ok = match logic {
-                    Some(l) => l.eval(&Scope::Data(e), d)?.truthy(),
-                    None => false,
-                };
-                all &= ok;
-                Ok(ok)
-            })?;
-            Ok(Val::Bool(all))
+            for e in data.elems() {
+                if !each(e)?.truthy() {
+                    return Ok(Val::Bool(false));
+                }
+            }
+            Ok(Val::Bool(true))
         }
     }
 }
@@ -599,35 +888,39 @@ const PREPARE_MIN_LEN: usize = 8;
 /// `filter`, `some`, `none` and `all` over a non-empty array with a prepared sub-rule:
 /// the same loop as [`eval_scoped`]. Only the truthiness of the sub-rule's results
 /// is used, so they may borrow from the short-lived prepared rule.
-fn scoped_prepared<'a>(op: Op, data: &Val<'a>, logic: &PNode, d: u32) -> R<Val<'a>> {
-    fn keep<'p>(logic: &'p PNode, e: &Val<'p>, d: u32) -> R<bool> {
-        Ok(logic.eval(&Scope::Data(e), d)?.truthy())
+fn scoped_prepared<'a>(op: Op, data: Val<'a>, logic: &PNode, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+    fn keep<'p>(logic: &'p PNode, e: Val<'p>, ar: &'p Arena, d: u32) -> R<bool> {
+        Ok(logic.eval(&Cx { ar, scope: Scope::Data(e) }, d)?.truthy())
     }
     match op {
-        Op::Filter | Op::Some | Op::None => {
-            let mut out = Vec::new();
-            let stop_at_first = op != Op::Filter;
-            for_each_elem(data, |e| {
-                let k = keep(logic, e, d)?;
-                if k {
-                    out.push(e.clone());
+        Op::Filter => {
+            let out = cx.ar.slots(data.array_len().unwrap_or(0))?;
+            let mut kept = 0;
+            for e in data.elems() {
+                if keep(logic, e, cx.ar, d)? {
+                    out[kept] = e;
+                    kept += 1;
                 }
-                Ok(!(k && stop_at_first))
-            })?;
-            Ok(match op {
-                Op::Some => Val::Bool(!out.is_empty()),
-                Op::None => Val::Bool(out.is_empty()),
-                _ => Val::Arr(out),
-            })
+            }
+            Ok(Val::Arr(&out[..kept]))
+        }
+        Op::Some | Op::None => {
+            let mut found = false;
+            for e in data.elems() {
+                if keep(logic, e, cx.ar, d)? {
+                    found = true;
+                    break;
+                }
+            }
+            Ok(Val::Bool(found == (op == Op::Some)))
         }
         _ => {
-            let mut all = true;
-            for_each_elem(data, |e| {
-                let ok = keep(logic, e, d)?;
-                all &= ok;
-                Ok(ok)
-            })?;
-            Ok(Val::Bool(all))
+            for e in data.elems() {
+                if !keep(logic, e, cx.ar, d)? {
+                    return Ok(Val::Bool(false));
+                }
+            }
+            Ok(Val::Bool(true))
         }
     }
 }
@@ -650,7 +943,7 @@ pub(crate) fn compare(op: Op, a: &Val, b: &Val, rule: bool) -> bool {
             }
         }
         (Val::Str(x), Val::Str(y)) if matches!(op, Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe) => {
-            return (x == y) == matches!(op, Op::Eq | Op::StrictEq);
+            return str_eq(x, y) == matches!(op, Op::Eq | Op::StrictEq);
         }
         _ => {}
     }
@@ -671,15 +964,41 @@ pub(crate) fn compare(op: Op, a: &Val, b: &Val, rule: bool) -> bool {
     }
 }
 
+/// JavaScript's `x % y`. Rust's `%` on doubles is a call to a software `fmod`; two
+/// integers below 2^53 (the usual case) take the integer remainder, which is exact
+/// like `fmod`, with the sign of zero that JavaScript gives (the dividend's).
+fn js_rem(x: f64, y: f64) -> f64 {
+    if let (Some(a), Some(b)) = (small_integer(x, MAX_SAFE), small_integer(y, MAX_SAFE)) {
+        if b != 0 {
+            let r = (a % b) as f64;
+            return if r == 0.0 && x.is_sign_negative() { -0.0 } else { r };
+        }
+    }
+    x % y
+}
+
+/// `hay.includes(needle)`: a plain scan for short haystacks, where setting up the
+/// general string searcher costs more than the search.
+fn contains(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    if h.len() <= 64 {
+        return h.windows(n.len()).any(|w| bytes_eq(w, n));
+    }
+    hay.contains(needle)
+}
+
 /// Numeric argument `i` of evaluated values, undefined (absent) as NaN.
 fn num_arg(vals: &[Val], i: usize) -> f64 {
     vals.get(i).map_or(f64::NAN, to_number)
 }
 
 /// Apply an operator to its evaluated arguments.
-pub(crate) fn apply_eager<'a>(op: Op, vals: &mut [Val<'a>], scope: &Scope<'a, '_>) -> R<Val<'a>> {
-    let rule = scope.is_rule();
-    let get = |i: usize| vals.get(i).cloned().unwrap_or(Val::Null);
+pub(crate) fn apply_eager<'a>(op: Op, vals: &[Val<'a>], cx: &Cx<'a>) -> R<Val<'a>> {
+    let rule = cx.is_rule();
+    let get = |i: usize| vals.get(i).copied().unwrap_or(Val::Null);
     Ok(match op {
         Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge => {
             Val::Bool(compare(op, &get(0), &get(1), rule))
@@ -695,7 +1014,7 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: &mut [Val<'a>], scope: &Scope<'a, '_
         Op::Not => Val::Bool(!get(0).truthy()),
         Op::NotNot => Val::Bool(get(0).truthy()),
         Op::Log => get(0),
-        Op::Mod => Val::Num(num_arg(vals, 0) % num_arg(vals, 1)),
+        Op::Mod => Val::Num(js_rem(num_arg(vals, 0), num_arg(vals, 1))),
         Op::Div => Val::Num(num_arg(vals, 0) / num_arg(vals, 1)),
         Op::Sub => match vals.len() {
             0 => Val::Num(f64::NAN),
@@ -704,20 +1023,20 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: &mut [Val<'a>], scope: &Scope<'a, '_
         },
         Op::Add => Val::Num(vals.iter().fold(0.0, |acc, v| acc + parse_float(v))),
         Op::Mul => {
-            let Some((first, rest)) = vals.split_first_mut() else {
+            let Some((first, rest)) = vals.split_first() else {
                 return Err(Box::new(FitError::invalid_param("operator \"*\" needs at least one argument")));
             };
             // Array.prototype.reduce without an initial value returns a single
             // element untouched, so {"*": ["2"]} is "2" in json-logic-js.
-            let mut acc = std::mem::replace(first, Val::Null);
-            for v in rest.iter() {
+            let mut acc = *first;
+            for v in rest {
                 acc = Val::Num(parse_float(&acc) * parse_float(v));
             }
             acc
         }
         Op::Min | Op::Max => {
             let mut acc = if op == Op::Min { f64::INFINITY } else { f64::NEG_INFINITY };
-            for v in vals.iter() {
+            for v in vals {
                 let n = to_number(v);
                 if n.is_nan() {
                     acc = f64::NAN;
@@ -727,57 +1046,58 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: &mut [Val<'a>], scope: &Scope<'a, '_
             }
             Val::Num(acc)
         }
-        Op::Cat => {
-            let mut out = String::new();
-            for v in vals.iter() {
-                push_cat(v, &mut out);
-            }
-            if out.len() > MAX_BUILT_LEN {
-                return Err(too_large("cat"));
-            }
-            Val::Str(Cow::Owned(out))
-        }
-        Op::Substr => substr(vals),
+        Op::Cat => Val::Str(cx.ar.build_str("cat", |out| vals.iter().for_each(|v| push_cat(v, out)))?),
+        Op::Substr => substr(vals, cx.ar)?,
         Op::In => {
             let needle = get(0);
             match vals.get(1) {
-                Some(Val::Str(hay)) => Val::Bool(hay.contains(to_js_string(&needle).as_ref())),
-                Some(hay) if hay.array_len().is_some() => {
-                    let mut found = false;
-                    for_each_elem(hay, |e| {
-                        found = strict_eq(e, &needle);
-                        Ok(!found)
-                    })?;
-                    Val::Bool(found)
-                }
-                _ => Val::Bool(false),
+                Some(Val::Str(hay)) => Val::Bool(contains(hay, &to_js_string(&needle))),
+                Some(hay) => Val::Bool(hay.elems().any(|e| strict_eq(&e, &needle))),
+                None => Val::Bool(false),
             }
         }
         Op::Merge => {
-            let mut out = Vec::new();
-            for v in vals.iter_mut() {
-                let v = std::mem::replace(v, Val::Null);
-                if v.array_len().is_some() {
-                    out.extend(v.elements());
-                } else {
-                    out.push(v);
-                }
-            }
-            if out.len() > MAX_BUILT_LEN {
+            let total: usize = vals.iter().map(|v| v.array_len().unwrap_or(1)).sum();
+            if total > MAX_BUILT_LEN {
                 return Err(too_large("merge"));
+            }
+            let out = cx.ar.slots(total)?;
+            let mut at = 0;
+            for v in vals {
+                if v.array_len().is_some() {
+                    for e in v.elems() {
+                        out[at] = e;
+                        at += 1;
+                    }
+                } else {
+                    out[at] = *v;
+                    at += 1;
+                }
             }
             Val::Arr(out)
         }
-        Op::Missing => missing(vals.to_vec(), scope),
+        Op::Missing => Val::Arr(missing(vals.iter().copied(), cx)?),
         Op::MissingSome => {
+            // json-logic-js applies `missing` with the options as its arguments.
             let need = get(0);
             let options = get(1);
-            let keys = if options.array_len().is_some() { options.elements() } else { vec![options] };
-            let total = keys.len();
-            let Val::Arr(are_missing) = missing(keys, scope) else { return Ok(Val::Arr(Vec::new())) };
-            let present = Val::Num((total - are_missing.len()) as f64);
+            // json-logic-js compares `options.length - missing.length` with the count:
+            // `options.length` is the element count of an array, the UTF-16 length of a
+            // string and undefined (NaN) otherwise; `missing` unwraps a first option that
+            // is itself an array, so more keys than options can be missing and the
+            // difference can be negative.
+            let (total, are_missing) = if options.array_len().is_some() {
+                (options.elems().len() as f64, missing(options.elems(), cx)?)
+            } else {
+                let total = match options {
+                    Val::Str(s) => s.encode_utf16().count() as f64,
+                    _ => f64::NAN,
+                };
+                (total, missing(std::iter::once(options), cx)?)
+            };
+            let present = Val::Num(total - are_missing.len() as f64);
             if js_le(&need, &present) {
-                Val::Arr(Vec::new())
+                Val::Arr(&[])
             } else {
                 Val::Arr(are_missing)
             }
@@ -788,74 +1108,93 @@ pub(crate) fn apply_eager<'a>(op: Op, vals: &mut [Val<'a>], scope: &Scope<'a, '_
     })
 }
 
-/// `missing`: the keys (the first argument when it is an array, else all arguments)
-/// whose `var` is undefined, null or "".
-fn missing<'a>(vals: Vec<Val<'a>>, scope: &Scope<'a, '_>) -> Val<'a> {
-    let keys = match vals.first() {
-        Some(first) if first.array_len().is_some() => first.elements(),
-        _ => vals,
-    };
-    let mut out = Vec::new();
-    for key in keys {
-        let found = match &key {
-            Val::Null => resolve(scope, ""),
-            other => resolve(scope, &to_js_string(other)),
-        };
-        let absent = match found {
-            None => true,
-            Some(v) => v.is_null() || matches!(&v, Val::Str(s) if s.is_empty()),
-        };
-        if absent {
-            out.push(key);
-        }
+/// `missing` applied to `args`: the keys (the first argument when it is an array,
+/// else all arguments) whose `var` is undefined, null or "".
+fn missing<'a, I>(args: I, cx: &Cx<'a>) -> R<&'a [Val<'a>]>
+where
+    I: ExactSizeIterator<Item = Val<'a>> + Clone,
+{
+    match args.clone().next() {
+        Some(first) if first.array_len().is_some() => missing_keys(first.elems(), cx),
+        _ => missing_keys(args, cx),
     }
-    Val::Arr(out)
 }
 
-/// ToIntegerOrInfinity.
+fn missing_keys<'a>(keys: impl ExactSizeIterator<Item = Val<'a>>, cx: &Cx<'a>) -> R<&'a [Val<'a>]> {
+    let out = cx.ar.slots(keys.len())?;
+    let mut n = 0;
+    for key in keys {
+        let absent = match resolve_key(cx, key)? {
+            None => true,
+            Some(v) => v.is_null() || matches!(v, Val::Str("")),
+        };
+        if absent {
+            out[n] = key;
+            n += 1;
+        }
+    }
+    Ok(&out[..n])
+}
+
+/// ToIntegerOrInfinity (up to the sign of zero, which `substr` does not see).
 fn to_integer(n: f64) -> f64 {
     if n.is_nan() {
         0.0
+    } else if n.abs() < 4_503_599_627_370_496.0 {
+        // Below 2^52 through i64 (`f64::trunc` is a libm call); above, doubles are
+        // integers already.
+        n as i64 as f64
     } else {
-        n.trunc()
+        n
     }
 }
 
-/// String.prototype.substr(start, length) on characters.
-fn js_substr(chars: &[char], start: f64, length: Option<f64>) -> String {
-    let size = chars.len() as f64;
-    let mut s = to_integer(start);
-    if s < 0.0 {
-        s = (size + s).max(0.0);
+/// String.prototype.substr(start, length) on the characters of `s` (a slice of it).
+fn js_substr(s: &str, start: f64, length: Option<f64>) -> &str {
+    let size = if s.is_ascii() { s.len() } else { s.chars().count() } as f64;
+    let mut from = to_integer(start);
+    if from < 0.0 {
+        from = (size + from).max(0.0);
     }
-    let s = s.min(size);
+    let from = from.min(size);
     let len = match length {
-        None => size - s,
-        Some(l) => to_integer(l).clamp(0.0, size - s),
+        None => size - from,
+        Some(l) => to_integer(l).clamp(0.0, size - from),
     };
-    let (from, to) = (s as usize, (s + len) as usize);
-    chars.get(from..to).map(|c| c.iter().collect()).unwrap_or_default()
+    char_slice(s, from as usize, (from + len) as usize)
+}
+
+/// Characters `from..to` of `s` (`from <= to <= ` its length in characters).
+fn char_slice(s: &str, from: usize, to: usize) -> &str {
+    if s.is_ascii() {
+        return s.get(from..to).unwrap_or_default();
+    }
+    let byte = |i: usize| s.char_indices().nth(i).map_or(s.len(), |(b, _)| b);
+    let (a, b) = (byte(from), byte(to));
+    s.get(a..b).unwrap_or_default()
 }
 
 /// json-logic-js `substr`: a negative end counts characters to drop from the end.
-fn substr(vals: &[Val]) -> Val<'static> {
-    let source = vals.first().map(to_js_string).unwrap_or(Cow::Borrowed("undefined"));
-    let chars: Vec<char> = source.chars().collect();
+fn substr<'a>(vals: &[Val<'a>], ar: &'a Arena) -> R<Val<'a>> {
+    let source: &'a str = match vals.first() {
+        None => "undefined",
+        Some(Val::Str(s)) => s,
+        Some(other) => ar.str(&to_js_string(other))?,
+    };
     let start = num_arg(vals, 1);
-    let out = match vals.get(2) {
-        None => js_substr(&chars, start, None),
+    Ok(Val::Str(match vals.get(2) {
+        None => js_substr(source, start, None),
         Some(end) => {
             let end_n = to_number(end);
             if !end.is_null() && end_n < 0.0 {
-                let temp: Vec<char> = js_substr(&chars, start, None).chars().collect();
-                let keep = temp.len() as f64 + end_n;
-                js_substr(&temp, 0.0, Some(keep))
+                let temp = js_substr(source, start, None);
+                let keep = temp.chars().count() as f64 + end_n;
+                js_substr(temp, 0.0, Some(keep))
             } else {
-                js_substr(&chars, start, Some(end_n))
+                js_substr(source, start, Some(end_n))
             }
         }
-    };
-    Val::Str(Cow::Owned(out))
+    }))
 }
 
 // Aggregates (rules)
@@ -922,12 +1261,12 @@ impl<'a> Pred<'a> {
         }
     }
 
-    fn test(&self, w: &'a Workout) -> R<bool> {
+    fn test(&self, w: &'a Workout, ar: &'a Arena) -> R<bool> {
         match self {
             Pred::All => Ok(true),
             Pred::StrEq { field, lit, equal, node } => match w.get(*field) {
                 Value::String(s) => Ok((s == lit) == *equal),
-                _ => general(node, w),
+                _ => general(node, w, ar),
             },
             Pred::NumCmp { field, op, lit, node } => match w.get(*field) {
                 Value::Number(n) => {
@@ -941,11 +1280,11 @@ impl<'a> Pred<'a> {
                         _ => x >= *lit,
                     })
                 }
-                _ => general(node, w),
+                _ => general(node, w, ar),
             },
             Pred::And(ps) => {
                 for p in ps {
-                    if !p.test(w)? {
+                    if !p.test(w, ar)? {
                         return Ok(false);
                     }
                 }
@@ -953,20 +1292,20 @@ impl<'a> Pred<'a> {
             }
             Pred::Or(ps) => {
                 for p in ps {
-                    if p.test(w)? {
+                    if p.test(w, ar)? {
                         return Ok(true);
                     }
                 }
                 Ok(false)
             }
-            Pred::Not(p, keep) => Ok(p.test(w)? == *keep),
-            Pred::General(node) => general(node, w),
+            Pred::Not(p, keep) => Ok(p.test(w, ar)? == *keep),
+            Pred::General(node) => general(node, w, ar),
         }
     }
 }
 
-fn general<'a>(node: &'a Node, w: &'a Workout) -> R<bool> {
-    Ok(eval_node(node, &Scope::Workout(w))?.truthy())
+fn general<'a>(node: &'a Node, w: &'a Workout, ar: &'a Arena) -> R<bool> {
+    Ok(eval_node(node, &Cx { ar, scope: Scope::Workout(w) })?.truthy())
 }
 
 /// The numeric value of a field (None for null or non-numbers).
@@ -983,11 +1322,11 @@ fn field_num(w: &Workout, field: u16) -> Option<f64> {
 }
 
 /// Sorted distinct days of the selected workouts.
-fn selected_days(sel: &Option<Node>, ws: &[Workout]) -> R<Vec<i32>> {
+fn selected_days<'a>(sel: &'a Option<Node>, ws: &'a [Workout], ar: &'a Arena) -> R<Vec<i32>> {
     let pred = Pred::new(sel);
     let mut days = Vec::new();
     for w in ws {
-        if pred.test(w)? {
+        if pred.test(w, ar)? {
             days.push(w.day);
         }
     }
@@ -1017,13 +1356,13 @@ pub(crate) fn iso_week(day: i32) -> i64 {
     (i64::from(day) + 3).div_euclid(7)
 }
 
-fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> R<Val<'a>> {
+fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout], ar: &'a Arena) -> R<Val<'a>> {
     Ok(match agg {
         Agg::Count(sel) => {
             let pred = Pred::new(sel);
             let mut n = 0usize;
             for w in ws {
-                if pred.test(w)? {
+                if pred.test(w, ar)? {
                     n += 1;
                 }
             }
@@ -1033,7 +1372,7 @@ fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> R<Val<'a>> {
             let pred = Pred::new(sel);
             let (mut sum, mut n) = (0.0, 0usize);
             for w in ws {
-                if pred.test(w)? {
+                if pred.test(w, ar)? {
                     if let Some(x) = field_num(w, *f) {
                         sum += x;
                         n += 1;
@@ -1051,7 +1390,7 @@ fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> R<Val<'a>> {
             let pred = Pred::new(sel);
             let mut best: Option<f64> = None;
             for w in ws {
-                if pred.test(w)? {
+                if pred.test(w, ar)? {
                     if let Some(x) = field_num(w, *f) {
                         best = Some(match best {
                             None => x,
@@ -1064,24 +1403,24 @@ fn aggregate<'a>(agg: &'a Agg, ws: &'a [Workout]) -> R<Val<'a>> {
             best.map_or(Val::Null, Val::Num)
         }
         Agg::DistinctDays(sel) => {
-            let mut days = selected_days(sel, ws)?;
+            let mut days = selected_days(sel, ws, ar)?;
             days.dedup();
             Val::Num(days.len() as f64)
         }
         Agg::StreakDays(sel) => {
-            let mut days: Vec<i64> = selected_days(sel, ws)?.into_iter().map(i64::from).collect();
+            let mut days: Vec<i64> = selected_days(sel, ws, ar)?.into_iter().map(i64::from).collect();
             days.dedup();
             Val::Num(longest_run(&days) as f64)
         }
         Agg::StreakWeeks(sel, n) => {
-            let need = to_number(&eval_node(n, &Scope::Athlete(ws))?);
+            let need = to_number(&eval_node(n, &Cx { ar, scope: Scope::Athlete(ws) })?);
             if !(need >= 1.0 && need == need.trunc()) {
                 return Err(Box::new(FitError::invalid_param(format!(
                     "operator \"streak_weeks\" needs a positive whole number of workouts per week, not \"{}\"",
                     number_to_string(need)
                 ))));
             }
-            let weeks: Vec<i64> = selected_days(sel, ws)?.into_iter().map(iso_week).collect();
+            let weeks: Vec<i64> = selected_days(sel, ws, ar)?.into_iter().map(iso_week).collect();
             let mut qualifying = Vec::new();
             let mut i = 0;
             while i < weeks.len() {
@@ -1130,20 +1469,42 @@ mod tests {
                     for swap in [false, true] {
                         let (a, b) = (Node::Field(0), Node::Lit(lit.clone()));
                         let node = Node::Op(op, if swap { vec![b, a] } else { vec![a, b] });
-                        let fast = Pred::plan(&node).test(&w).unwrap();
-                        assert_eq!(fast, general(&node, &w).unwrap(), "{op:?} swap={swap} field={fv} lit={lit}");
+                        let ar = Arena::new();
+                        let fast = Pred::plan(&node).test(&w, &ar).unwrap();
+                        assert_eq!(fast, general(&node, &w, &ar).unwrap(), "{op:?} swap={swap} field={fv} lit={lit}");
                         let not = Node::Op(Op::Not, vec![node.clone()]);
-                        assert_eq!(Pred::plan(&not).test(&w).unwrap(), !fast);
+                        assert_eq!(Pred::plan(&not).test(&w, &ar).unwrap(), !fast);
                         let and = Node::Op(Op::And, vec![node.clone(), Node::Lit(json!(1))]);
-                        assert_eq!(Pred::plan(&and).test(&w).unwrap(), general(&and, &w).unwrap());
+                        assert_eq!(Pred::plan(&and).test(&w, &ar).unwrap(), general(&and, &w, &ar).unwrap());
                         let or = Node::Op(Op::Or, vec![Node::Lit(json!(0)), node]);
-                        assert_eq!(Pred::plan(&or).test(&w).unwrap(), general(&or, &w).unwrap());
+                        assert_eq!(Pred::plan(&or).test(&w, &ar).unwrap(), general(&or, &w, &ar).unwrap());
                         checked += 1;
                     }
                 }
             }
         }
         assert_eq!(checked, 8 * 7 * 8 * 2);
+    }
+
+    #[test]
+    fn remainder_and_includes_follow_javascript() {
+        // node: 7 % 3, -7 % 3, 7 % -3, -4 % 2 (-0), 5.5 % 2, 1 % 0, 2**53 % 3.
+        assert_eq!(js_rem(7.0, 3.0), 1.0);
+        assert_eq!(js_rem(-7.0, 3.0), -1.0);
+        assert_eq!(js_rem(7.0, -3.0), 1.0);
+        assert!(js_rem(-4.0, 2.0) == 0.0 && js_rem(-4.0, 2.0).is_sign_negative());
+        assert!(js_rem(-0.0, 2.0).is_sign_negative());
+        assert!(js_rem(4.0, -2.0).is_sign_positive());
+        assert_eq!(js_rem(5.5, 2.0), 1.5);
+        assert!(js_rem(1.0, 0.0).is_nan());
+        assert_eq!(js_rem(9_007_199_254_740_992.0, 3.0), 2.0);
+        for (x, y) in [(13.0, 4.0), (-13.0, 4.0), (13.0, -4.0), (-13.0, -4.0), (0.0, 5.0), (1e15, 7.0)] {
+            assert_eq!(js_rem(x, y).to_bits(), (x % y).to_bits(), "{x} % {y}");
+        }
+        assert!(contains("Springfield", "Spring") && contains("team", "") && !contains("team", "i"));
+        assert!(contains("çaféß", "éß") && !contains("ab", "abc"));
+        let long = "x".repeat(100) + "needle";
+        assert!(contains(&long, "needle") && !contains(&long, "needles"));
     }
 
     #[test]
@@ -1157,9 +1518,15 @@ mod tests {
     #[test]
     fn substr_follows_json_logic_js() {
         // From json-logic-js: substr("jsonlogic", 1, -5) == "son".
-        let v = |x: &str| Val::Str(Cow::Owned(x.to_string()));
-        assert!(matches!(substr(&[v("jsonlogic"), Val::Num(1.0), Val::Num(-5.0)]), Val::Str(s) if s == "son"));
-        assert!(matches!(substr(&[v("jsonlogic"), Val::Num(-100.0)]), Val::Str(s) if s == "jsonlogic"));
-        assert!(matches!(substr(&[v("jsonlogic"), Val::Num(2.0), Val::Null]), Val::Str(s) if s.is_empty()));
+        let ar = Arena::new();
+        let sub = |vals: &[Val<'static>]| match substr(vals, &ar) {
+            Ok(Val::Str(s)) => s.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(sub(&[Val::Str("jsonlogic"), Val::Num(1.0), Val::Num(-5.0)]), "son");
+        assert_eq!(sub(&[Val::Str("jsonlogic"), Val::Num(-100.0)]), "jsonlogic");
+        assert_eq!(sub(&[Val::Str("jsonlogic"), Val::Num(2.0), Val::Null]), "");
+        assert_eq!(sub(&[Val::Str("çaféß"), Val::Num(1.0), Val::Num(-1.0)]), "afé");
+        assert_eq!(sub(&[Val::Num(12345.0), Val::Num(1.0), Val::Num(2.0)]), "23");
     }
 }

@@ -82,15 +82,50 @@ macro_rules! ops {
             /// Every operator, in code order (the stored code is the position).
             const ALL: &'static [Op] = &[$(Op::$variant),*];
 
+            /// Every operator's name, in code order.
+            const NAMES: &'static [&'static str] = &[$($name),*];
+
             pub(crate) fn name(self) -> &'static str {
                 match self { $(Op::$variant => $name),* }
             }
-
-            pub(crate) fn from_name(name: &str) -> Option<Op> {
-                match name { $($name => Some(Op::$variant),)* _ => None }
-            }
         }
     };
+}
+
+/// Slot of a name in [`OP_TABLE`]: a hash of its first and last bytes and its length,
+/// chosen to be collision-free for the operator names (checked when the table is
+/// built), so a lookup is one table read and one comparison instead of a decision
+/// tree of comparisons.
+const fn op_slot(first: u8, last: u8, len: usize) -> usize {
+    (first as usize * 3 + last as usize * 10 + len) % 128
+}
+
+/// Operator codes by [`op_slot`] of their names (`u8::MAX`: none).
+const OP_TABLE: [u8; 128] = {
+    let mut table = [u8::MAX; 128];
+    let mut code = 0;
+    while code < Op::NAMES.len() {
+        let b = Op::NAMES[code].as_bytes();
+        let slot = op_slot(b[0], b[b.len() - 1], b.len());
+        assert!(table[slot] == u8::MAX, "operator names collide in OP_TABLE");
+        table[slot] = code as u8;
+        code += 1;
+    }
+    table
+};
+
+impl Op {
+    pub(crate) fn from_name(name: &str) -> Option<Op> {
+        let b = name.as_bytes();
+        let (first, last) = (*b.first()?, *b.last()?);
+        let code = usize::from(OP_TABLE[op_slot(first, last, b.len())]);
+        let candidate = Op::NAMES.get(code)?;
+        if crate::rules::value::bytes_eq(candidate.as_bytes(), b) {
+            Op::ALL.get(code).copied()
+        } else {
+            None
+        }
+    }
 }
 
 ops! {

@@ -12,11 +12,13 @@
 //! JSON directly and builds a tree only for the sub-rule of `filter`, `some`, `none`
 //! and `all` over a long array (see `eval::eval_scoped`).
 
-use super::eval::{compare, eval_op, resolve, resolve_segs, too_deep_err, unknown_op, Expr, Scope, MAX_PLAIN_DEPTH, R};
+use super::eval::{
+    compare, eval_items, eval_op, resolve, resolve_key, resolve_segs, too_deep_err, unknown_op, Cx, Expr, Scope,
+    MAX_PLAIN_DEPTH, R,
+};
 use super::node::Op;
-use super::value::{num_f64, number_to_string, to_js_string, Val};
+use super::value::{num_f64, number_to_string, str_eq, Val};
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 /// A prepared plain JsonLogic node.
@@ -27,14 +29,15 @@ pub(crate) enum PNode {
     Num(f64),
     Str(Box<str>),
     /// An array of scalars, or an object that is not an operation: evaluates to
-    /// (a borrow of) itself.
-    Lit(Value),
+    /// (a borrow of) itself. (Boxed, like the other large payloads, so that a node is
+    /// 24 bytes and a rule's tree compact.)
+    Lit(Box<Value>),
     /// An array holding an operation or array: evaluated element-wise.
-    Arr(Vec<PNode>),
+    Arr(Box<[PNode]>),
     Var(Box<Var>),
     /// `==`, `===`, `!=`, `!==`, `<`, `<=`, `>`, `>=` with exactly two operands.
     Cmp(Op, Box<[PNode; 2]>),
-    Op(Op, Vec<PNode>),
+    Op(Op, Box<[PNode]>),
     /// An operator name json-logic-js does not know.
     Unknown(Box<str>),
     /// An operation or array nested deeper than `MAX_PLAIN_DEPTH`.
@@ -75,7 +78,7 @@ pub(crate) fn build(v: &Value, d: u32) -> PNode {
             if d >= MAX_PLAIN_DEPTH as u32 {
                 return PNode::TooDeep;
             }
-            let Some((name, raw)) = m.iter().next() else { return PNode::Lit(v.clone()) };
+            let Some((name, raw)) = m.iter().next() else { return PNode::Lit(Box::new(v.clone())) };
             let args: &[Value] = match raw {
                 Value::Array(a) => a.as_slice(),
                 other => std::slice::from_ref(other),
@@ -95,14 +98,14 @@ pub(crate) fn build(v: &Value, d: u32) -> PNode {
         }
         Value::Array(items) => {
             if items.iter().all(is_scalar) {
-                return PNode::Lit(v.clone());
+                return PNode::Lit(Box::new(v.clone()));
             }
             if d >= MAX_PLAIN_DEPTH as u32 {
                 return PNode::TooDeep;
             }
             PNode::Arr(items.iter().map(|i| build(i, d + 1)).collect())
         }
-        Value::Object(_) => PNode::Lit(v.clone()),
+        Value::Object(_) => PNode::Lit(Box::new(v.clone())),
     }
 }
 
@@ -130,27 +133,27 @@ fn build_var(args: &[Value], d: u32) -> PNode {
 
 impl Expr for PNode {
     #[inline]
-    fn eval<'a>(&'a self, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+    fn eval<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
         match self {
             PNode::Null => Ok(Val::Null),
             PNode::Bool(b) => Ok(Val::Bool(*b)),
             PNode::Num(n) => Ok(Val::Num(*n)),
-            PNode::Str(s) => Ok(Val::Str(Cow::Borrowed(s))),
+            PNode::Str(s) => Ok(Val::Str(s)),
             PNode::Lit(v) => Ok(Val::of(v)),
-            PNode::Var(v) => eval_var(v, scope, d),
+            PNode::Var(v) => eval_var(v, cx, d),
             // What `eval_op` does for a comparison with two operands.
             PNode::Cmp(op, ab) => {
-                if let Scope::Data(Val::Ref(Value::Object(m))) = scope {
+                if let Scope::Data(Val::Ref(Value::Object(m))) = &cx.scope {
                     if let Some(r) = cmp_member(*op, &ab[0], &ab[1], m) {
                         return Ok(Val::Bool(r));
                     }
                 }
-                let a = operand(&ab[0], scope, d)?;
-                let b = operand(&ab[1], scope, d)?;
-                Ok(Val::Bool(compare(*op, &a, &b, scope.is_rule())))
+                let a = operand(&ab[0], cx, d)?;
+                let b = operand(&ab[1], cx, d)?;
+                Ok(Val::Bool(compare(*op, &a, &b, cx.is_rule())))
             }
-            PNode::Op(op, args) => eval_op(*op, args, scope, d),
-            PNode::Arr(items) => eval_arr(items, scope, d),
+            PNode::Op(op, args) => eval_op(*op, args, cx, d),
+            PNode::Arr(items) => eval_items(items, cx, d),
             PNode::Unknown(name) => Err(unknown_op(name)),
             PNode::TooDeep => Err(too_deep_err()),
         }
@@ -197,8 +200,8 @@ fn cmp_member(op: Op, a: &PNode, b: &PNode, m: &Map<String, Value>) -> Option<bo
             _ => return None,
         }),
         (Side::Str(x), Side::Str(y)) => match op {
-            Op::Eq | Op::StrictEq => Some(x == y),
-            Op::Ne | Op::StrictNe => Some(x != y),
+            Op::Eq | Op::StrictEq => Some(str_eq(x, y)),
+            Op::Ne | Op::StrictNe => Some(!str_eq(x, y)),
             _ => None,
         },
         _ => None,
@@ -209,55 +212,38 @@ fn cmp_member(op: Op, a: &PNode, b: &PNode, m: &Map<String, Value>) -> Option<bo
 /// current object) handled in line; anything else, including a member that is
 /// absent (its default applies), goes through `eval`.
 #[inline(always)]
-fn operand<'a>(n: &'a PNode, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+fn operand<'a>(n: &'a PNode, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     match n {
         PNode::Num(x) => Ok(Val::Num(*x)),
-        PNode::Str(s) => Ok(Val::Str(Cow::Borrowed(s))),
+        PNode::Str(s) => Ok(Val::Str(s)),
         PNode::Var(v) => {
-            if let (Key::Name(name, hint), Scope::Data(Val::Ref(Value::Object(m)))) = (&v.key, scope) {
+            if let (Key::Name(name, hint), Scope::Data(Val::Ref(Value::Object(m)))) = (&v.key, &cx.scope) {
                 if let Some(x) = hint.get(m, name) {
                     return Ok(Val::of(x));
                 }
             }
-            n.eval(scope, d)
+            n.eval(cx, d)
         }
-        _ => n.eval(scope, d),
+        _ => n.eval(cx, d),
     }
 }
 
 #[inline(never)]
-fn eval_arr<'a>(items: &'a [PNode], scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
-    let mut out = Vec::with_capacity(items.len());
-    for i in items {
-        out.push(i.eval(scope, d)?);
-    }
-    Ok(Val::Arr(out))
-}
-
-#[inline(never)]
-fn resolve_computed<'a>(e: &'a PNode, scope: &Scope<'a, '_>, d: u32) -> R<Option<Val<'a>>> {
-    Ok(match e.eval(scope, d)? {
-        Val::Null => resolve(scope, ""),
-        k => resolve(scope, &to_js_string(&k)),
-    })
-}
-
-#[inline(never)]
-fn eval_var<'a>(v: &'a Var, scope: &Scope<'a, '_>, d: u32) -> R<Val<'a>> {
+fn eval_var<'a>(v: &'a Var, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     let found = match &v.key {
         // `resolve_segs` with one segment on an object is this member lookup.
-        Key::Name(name, hint) => match scope {
+        Key::Name(name, hint) => match &cx.scope {
             Scope::Data(Val::Ref(Value::Object(m))) => hint.get(m, name).map(Val::of),
-            _ => resolve_segs(scope, std::slice::from_ref(name)),
+            _ => resolve_segs(&cx.scope, std::slice::from_ref(name)),
         },
-        Key::Whole => resolve(scope, ""),
-        Key::Path(segs) => resolve_segs(scope, segs),
-        Key::Expr(e) => resolve_computed(e, scope, d)?,
+        Key::Whole => resolve(cx, "")?,
+        Key::Path(segs) => resolve_segs(&cx.scope, segs),
+        Key::Expr(e) => resolve_key(cx, e.eval(cx, d)?)?,
     };
     match found {
         Some(x) => Ok(x),
         None => match &v.default {
-            Some(dflt) => dflt.eval(scope, d),
+            Some(dflt) => dflt.eval(cx, d),
             None => Ok(Val::Null),
         },
     }
@@ -275,14 +261,14 @@ impl Hint {
     fn get<'m>(&self, m: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
         let at = self.0.load(Relaxed) as usize;
         if let Some((k, v)) = m.iter().nth(at) {
-            if k.as_str() == key {
+            if str_eq(k, key) {
                 return Some(v);
             }
         }
         if m.len() > 32 {
             return m.get(key);
         }
-        let (i, v) = m.iter().enumerate().find(|(_, (k, _))| k.as_str() == key).map(|(i, (_, v))| (i, v))?;
+        let (i, v) = m.iter().enumerate().find(|(_, (k, _))| str_eq(k, key)).map(|(i, (_, v))| (i, v))?;
         self.0.store(i as u32, Relaxed);
         Some(v)
     }

@@ -1,6 +1,6 @@
 //! Evaluating a challenge rule over an athlete's workouts, with per-node progress.
 
-use super::eval::{apply_eager, eval_node, Scope, R};
+use super::eval::{apply_eager, eval_node, Arena, Cx, Scope, R};
 use super::node::{Node, Op};
 use super::rule::{child_pointer, Rule};
 use super::value::{num_json, to_number, Val};
@@ -69,7 +69,9 @@ impl Evaluation {
 /// the window `(since, as_of]`). Deterministic: it reads nothing but its arguments.
 pub fn evaluate(rule: &Rule, workouts: &[Workout]) -> FitResult<Evaluation> {
     let mut nodes = Vec::new();
-    let (value, progress) = walk(&rule.root, "", workouts, &mut nodes).map_err(|e| *e)?;
+    let ar = Arena::new();
+    let cx = Cx { ar: &ar, scope: Scope::Athlete(workouts) };
+    let (value, progress) = walk(&rule.root, "", &cx, &mut nodes).map_err(|e| *e)?;
     let complete = value.truthy();
     Ok(Evaluation { progress, complete, nodes })
 }
@@ -97,13 +99,7 @@ fn ratio_number(v: &Val) -> f64 {
 
 /// Evaluate a top-level node, appending reports for it and its operator arguments.
 /// Returns its value and progress.
-fn walk<'a>(
-    node: &'a Node,
-    path: &str,
-    ws: &'a [Workout],
-    out: &mut Vec<NodeReport>,
-) -> R<(Val<'a>, f64)> {
-    let scope = Scope::Athlete(ws);
+fn walk<'a>(node: &'a Node, path: &str, cx: &Cx<'a>, out: &mut Vec<NodeReport>) -> R<(Val<'a>, f64)> {
     match node {
         Node::Op(op, args) => {
             let slot = out.len();
@@ -112,15 +108,15 @@ fn walk<'a>(
             let mut vals = Vec::with_capacity(args.len());
             let mut progs = Vec::with_capacity(args.len());
             for (i, a) in args.iter().enumerate() {
-                let (v, p) = walk(a, &child_pointer(&here, &i.to_string()), ws, out)?;
+                let (v, p) = walk(a, &child_pointer(&here, &i.to_string()), cx, out)?;
                 vals.push(v);
                 progs.push(p);
             }
             // All arguments are evaluated (so every requirement gets a bar); the value
             // is still the short-circuit result JsonLogic defines.
             let value = match op {
-                Op::And => vals.iter().find(|v| !v.truthy()).or(vals.last()).cloned().unwrap_or(Val::Null),
-                Op::Or => vals.iter().find(|v| v.truthy()).or(vals.last()).cloned().unwrap_or(Val::Null),
+                Op::And => vals.iter().find(|v| !v.truthy()).or(vals.last()).copied().unwrap_or(Val::Null),
+                Op::Or => vals.iter().find(|v| v.truthy()).or(vals.last()).copied().unwrap_or(Val::Null),
                 Op::If | Op::Ternary => {
                     let mut i = 0;
                     let mut chosen = None;
@@ -132,9 +128,9 @@ fn walk<'a>(
                         i += 2;
                     }
                     let idx = chosen.or((i < vals.len()).then_some(i));
-                    idx.and_then(|k| vals.get(k).cloned()).unwrap_or(Val::Null)
+                    idx.and_then(|k| vals.get(k).copied()).unwrap_or(Val::Null)
                 }
-                _ => apply_eager(*op, &mut vals.clone(), &scope)?,
+                _ => apply_eager(*op, &vals, cx)?,
             };
             let true_now = value.truthy();
             let mut report_value = value.to_json();
@@ -172,7 +168,7 @@ fn walk<'a>(
             Ok((value, progress))
         }
         Node::Agg(agg) => {
-            let value = eval_node(node, &scope)?;
+            let value = eval_node(node, cx)?;
             let progress = truth(&value);
             out.push(NodeReport {
                 path: path.to_string(),
@@ -184,7 +180,7 @@ fn walk<'a>(
             Ok((value, progress))
         }
         _ => {
-            let value = eval_node(node, &scope)?;
+            let value = eval_node(node, cx)?;
             let progress = truth(&value);
             Ok((value, progress))
         }

@@ -3,45 +3,100 @@
 //! JsonLogic is defined by its reference implementation, json-logic-js, so every
 //! coercion here follows ECMAScript: `ToNumber`, `ToString`, `parseFloat`, abstract
 //! (`==`) and strict (`===`) equality and the abstract relational comparison (`<`).
-//! Values borrow from the rule or the data wherever possible ([`Val::Ref`],
-//! [`Val::Str`] with a borrowed `Cow`), so evaluating a predicate over a workout
-//! allocates nothing.
+//! A [`Val`] is `Copy`: it borrows from the rule, the data or the evaluation's arena
+//! (`eval::Arena`, where built strings, arrays and objects live), so evaluating a
+//! predicate over a workout allocates nothing and a result need not be converted to
+//! an owned `serde_json::Value` to be compared or serialized.
 
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::fmt::Write;
 
 /// A value produced during evaluation.
-#[derive(Debug, Clone)]
+///
+/// The tag is a whole word so that moving a value copies three words: with a byte
+/// tag, the `Bool` payload sits in the tag's word and every move copies that word
+/// piecewise, which stalls store forwarding on the hot return paths.
+#[derive(Debug, Clone, Copy)]
+#[repr(u64)]
 pub(crate) enum Val<'a> {
     Null,
     Bool(bool),
     Num(f64),
-    Str(Cow<'a, str>),
+    Str(&'a str),
     /// An array or object borrowed from the rule or the data (never a scalar).
     Ref(&'a Value),
     /// An array built during evaluation (`map`, `filter`, `merge`, rule arrays).
-    Arr(Vec<Val<'a>>),
-    /// An object built during evaluation (only `{"var": ""}` inside `reduce`).
-    Obj(Box<Value>),
+    Arr(&'a [Val<'a>]),
+    /// A fresh copy of a JSON object: the `{"current": .., "accumulator": ..}` object
+    /// of `reduce` (built as JSON, see `eval::Arena::keep`) or an object read out of
+    /// one. Members read out of it are [`Val::read`].
+    Obj(&'a Map<String, Value>),
+    /// A fresh array of the elements of a JSON array read out of an [`Val::Obj`], each
+    /// [`Val::read`] in turn.
+    JArr(&'a [Value]),
 }
 
 /// Largest integer a double holds exactly (2^53).
-const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+pub(crate) const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
 
 /// Recursion guard for stringifying nested arrays (data depth is bounded by the
 /// JSON parser; this only protects against hand-built values).
 const MAX_STRING_DEPTH: usize = 128;
 
+/// The elements of an array value (see [`Val::elems`]).
+#[derive(Clone)]
+pub(crate) enum Elems<'a> {
+    Json(std::slice::Iter<'a, Value>),
+    Built(std::slice::Iter<'a, Val<'a>>),
+    Read(std::slice::Iter<'a, Value>),
+}
+
+impl<'a> Iterator for Elems<'a> {
+    type Item = Val<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Val<'a>> {
+        match self {
+            Elems::Json(i) => i.next().map(Val::of),
+            Elems::Built(i) => i.next().copied(),
+            Elems::Read(i) => i.next().map(Val::read),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = match self {
+            Elems::Json(i) | Elems::Read(i) => i.len(),
+            Elems::Built(i) => i.len(),
+        };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Elems<'_> {}
+
 impl<'a> Val<'a> {
     /// View a JSON value without copying it.
+    #[inline]
     pub(crate) fn of(v: &'a Value) -> Val<'a> {
         match v {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
             Value::Number(n) => Val::Num(num_f64(n)),
-            Value::String(s) => Val::Str(Cow::Borrowed(s.as_str())),
+            Value::String(s) => Val::Str(s),
             Value::Array(_) | Value::Object(_) => Val::Ref(v),
+        }
+    }
+
+    /// A member of a fresh JSON copy ([`Val::Obj`], [`Val::JArr`]) as evaluation sees
+    /// it: scalars as they are, arrays and objects as fresh copies again.
+    pub(crate) fn read(v: &'a Value) -> Val<'a> {
+        match v {
+            Value::Array(a) => Val::JArr(a),
+            Value::Object(m) => Val::Obj(m),
+            scalar => Val::of(scalar),
         }
     }
 
@@ -55,6 +110,7 @@ impl<'a> Val<'a> {
             Val::Ref(Value::Array(a)) => !a.is_empty(),
             Val::Ref(_) => true,
             Val::Arr(a) => !a.is_empty(),
+            Val::JArr(a) => !a.is_empty(),
             Val::Obj(_) => true,
         }
     }
@@ -63,43 +119,83 @@ impl<'a> Val<'a> {
         matches!(self, Val::Null | Val::Ref(Value::Null))
     }
 
-    /// The elements when this is an array.
+    /// The number of elements when this is an array.
     pub(crate) fn array_len(&self) -> Option<usize> {
         match self {
             Val::Ref(Value::Array(a)) => Some(a.len()),
             Val::Arr(a) => Some(a.len()),
+            Val::JArr(a) => Some(a.len()),
             _ => None,
         }
     }
 
-    /// Iterate the elements of an array value (empty for anything else).
-    pub(crate) fn elements(&self) -> Vec<Val<'a>> {
-        match self {
-            Val::Ref(Value::Array(a)) => a.iter().map(Val::of).collect(),
-            Val::Arr(a) => a.clone(),
-            _ => Vec::new(),
+    /// The elements of an array value (none for anything else).
+    #[inline]
+    pub(crate) fn elems(&self) -> Elems<'a> {
+        match *self {
+            Val::Ref(Value::Array(a)) => Elems::Json(a.iter()),
+            Val::Arr(a) => Elems::Built(a.iter()),
+            Val::JArr(a) => Elems::Read(a.iter()),
+            _ => Elems::Built([].iter()),
         }
     }
 
     /// Convert to an owned JSON value (JSON.stringify: NaN and infinities become null).
-    pub(crate) fn to_json(&self) -> Value {
+    pub(crate) fn to_json(self) -> Value {
         match self {
             Val::Null => Value::Null,
-            Val::Bool(b) => Value::Bool(*b),
-            Val::Num(n) => num_json(*n),
-            Val::Str(s) => Value::String(s.to_string()),
-            Val::Ref(v) => (*v).clone(),
-            Val::Arr(a) => Value::Array(a.iter().map(Val::to_json).collect()),
-            Val::Obj(o) => (**o).clone(),
+            Val::Bool(b) => Value::Bool(b),
+            Val::Num(n) => num_json(n),
+            Val::Str(s) => Value::String(s.to_owned()),
+            Val::Ref(v) => v.clone(),
+            Val::Arr(a) => Value::Array(a.iter().map(|e| e.to_json()).collect()),
+            Val::JArr(a) => Value::Array(a.iter().map(|e| Val::read(e).to_json()).collect()),
+            Val::Obj(m) => Value::Object(m.clone()),
         }
     }
 
-    pub(crate) fn into_json(self) -> Value {
+    /// Whether [`Val::to_json`] would equal `other`, without building it.
+    pub(crate) fn eq_json(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Val::Null, Value::Null) => true,
+            (Val::Bool(a), Value::Bool(b)) => a == b,
+            (Val::Num(n), other) => num_json(*n) == *other,
+            (Val::Str(a), Value::String(b)) => *a == b.as_str(),
+            (Val::Ref(v), other) => *v == other,
+            (Val::Arr(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_json(y)),
+            (Val::JArr(a), Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Val::read(x).eq_json(y))
+            }
+            (Val::Obj(a), Value::Object(b)) => *a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Serializes like [`Val::to_json`] does.
+impl Serialize for Val<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Val::Str(s) => Value::String(s.into_owned()),
-            Val::Arr(a) => Value::Array(a.into_iter().map(Val::into_json).collect()),
-            Val::Obj(o) => *o,
-            other => other.to_json(),
+            Val::Null => s.serialize_unit(),
+            Val::Bool(b) => s.serialize_bool(*b),
+            Val::Num(n) => num_json(*n).serialize(s),
+            Val::Str(x) => s.serialize_str(x),
+            Val::Ref(v) => v.serialize(s),
+            Val::Arr(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for e in a.iter() {
+                    seq.serialize_element(e)?;
+                }
+                seq.end()
+            }
+            Val::JArr(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for e in a.iter() {
+                    seq.serialize_element(&Val::read(e))?;
+                }
+                seq.end()
+            }
+            Val::Obj(m) => m.serialize(s),
         }
     }
 }
@@ -109,14 +205,23 @@ pub(crate) fn num_f64(n: &Number) -> f64 {
     n.as_f64().unwrap_or(f64::NAN)
 }
 
+/// `n` as an integer when it is one of magnitude at most `limit` (<= 2^53). The
+/// round trip through i64 tests this without `f64::trunc`, a libm call on baseline
+/// x86-64; -0 gives 0.
+#[inline]
+pub(crate) fn small_integer(n: f64, limit: f64) -> Option<i64> {
+    let i = n as i64;
+    (n.abs() <= limit && i as f64 == n).then_some(i)
+}
+
 /// A double as a JSON number: integral values within 2^53 become integers (so `1`
 /// prints as `1`, not `1.0`), non-finite values become `null` like JSON.stringify.
 pub(crate) fn num_json(n: f64) -> Value {
     if !n.is_finite() {
         return Value::Null;
     }
-    if n == n.trunc() && n.abs() <= MAX_SAFE {
-        return Value::Number(Number::from(n as i64));
+    if let Some(i) = small_integer(n, MAX_SAFE) {
+        return Value::Number(Number::from(i));
     }
     Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null)
 }
@@ -184,8 +289,22 @@ fn is_js_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}'
 }
 
+/// The value of a string of 1 to 15 ASCII digits (exact as a double, and what both
+/// `Number` and `parseFloat` give), without the general float parser.
+#[inline]
+fn short_digits(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 15 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64)
+}
+
 /// ECMAScript ToNumber applied to a string.
 pub(crate) fn string_to_number(s: &str) -> f64 {
+    if let Some(n) = short_digits(s) {
+        return n;
+    }
     let t = s.trim_matches(is_js_space);
     if t.is_empty() {
         return 0.0;
@@ -218,6 +337,9 @@ pub(crate) fn string_to_number(s: &str) -> f64 {
 
 /// ECMAScript parseFloat applied to a string: the longest numeric prefix.
 fn string_parse_float(s: &str) -> f64 {
+    if let Some(n) = short_digits(s) {
+        return n;
+    }
     let t = s.trim_start_matches(is_js_space);
     let n = decimal_prefix(t.as_bytes());
     if n == 0 {
@@ -239,7 +361,7 @@ pub(crate) fn to_number(v: &Val) -> f64 {
         Val::Ref(Value::Number(n)) => num_f64(n),
         Val::Ref(Value::String(s)) => string_to_number(s),
         // Arrays go through ToPrimitive (their string form); objects give NaN.
-        Val::Ref(Value::Array(_)) | Val::Arr(_) => string_to_number(&to_js_string(v)),
+        Val::Ref(Value::Array(_)) | Val::Arr(_) | Val::JArr(_) => string_to_number(&to_js_string(v)),
         Val::Ref(Value::Object(_)) | Val::Obj(_) => f64::NAN,
     }
 }
@@ -259,33 +381,64 @@ pub(crate) fn parse_float(v: &Val) -> f64 {
 
 /// Number::prototype.toString() for a double.
 pub(crate) fn number_to_string(n: f64) -> String {
+    let mut out = String::new();
+    push_number(n, &mut out);
+    out
+}
+
+/// Append Number::prototype.toString() of a double.
+pub(crate) fn push_number(n: f64, out: &mut String) {
     if n.is_nan() {
-        return "NaN".into();
+        return out.push_str("NaN");
     }
     if n.is_infinite() {
-        return if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return out.push_str(if n > 0.0 { "Infinity" } else { "-Infinity" });
     }
-    if n == 0.0 {
-        return "0".into();
+    // Integers (the common case, -0 included) print as such; 1e15 keeps the i64
+    // conversion exact and far below 1e21, where JavaScript switches to exponents.
+    if let Some(i) = small_integer(n, 1e15) {
+        return push_integer(i, out);
     }
     let a = n.abs();
     if (1e-6..1e21).contains(&a) {
         // Rust prints the shortest round-trip digits without an exponent here.
-        format!("{n}")
+        let _ = write!(out, "{n}");
     } else {
-        let s = format!("{n:e}");
-        match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => s,
+        let from = out.len();
+        let _ = write!(out, "{n:e}");
+        // JavaScript writes a positive exponent with its sign: 1e+21.
+        if let Some(e) = out[from..].find('e') {
+            if !out[from + e + 1..].starts_with('-') {
+                out.insert(from + e + 1, '+');
+            }
         }
     }
+}
+
+/// Append the decimal digits of an integer (cheaper than the formatting machinery).
+fn push_integer(n: i64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// ECMAScript ToString (arrays join their elements with ",", null and undefined
 /// elements print empty, objects print "[object Object]").
 pub(crate) fn to_js_string<'a>(v: &Val<'a>) -> Cow<'a, str> {
     match v {
-        Val::Str(s) => s.clone(),
+        Val::Str(s) => Cow::Borrowed(s),
         other => {
             let mut out = String::new();
             push_js_string(other, &mut out, 0);
@@ -298,7 +451,7 @@ fn push_json_string(v: &Value, out: &mut String, depth: usize) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number_to_string(num_f64(n))),
+        Value::Number(n) => push_number(num_f64(n), out),
         Value::String(s) => out.push_str(s),
         Value::Array(a) => {
             if depth >= MAX_STRING_DEPTH {
@@ -321,7 +474,7 @@ fn push_js_string(v: &Val, out: &mut String, depth: usize) {
     match v {
         Val::Null => out.push_str("null"),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Val::Num(n) => out.push_str(&number_to_string(*n)),
+        Val::Num(n) => push_number(*n, out),
         Val::Str(s) => out.push_str(s),
         Val::Ref(r) => push_json_string(r, out, depth),
         Val::Arr(a) => {
@@ -334,6 +487,20 @@ fn push_js_string(v: &Val, out: &mut String, depth: usize) {
                 }
                 if !e.is_null() {
                     push_js_string(e, out, depth + 1);
+                }
+            }
+        }
+        Val::JArr(a) => {
+            if depth >= MAX_STRING_DEPTH {
+                return;
+            }
+            for (i, e) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let e = Val::read(e);
+                if !e.is_null() {
+                    push_js_string(&e, out, depth + 1);
                 }
             }
         }
@@ -351,6 +518,38 @@ pub(crate) fn push_cat(v: &Val, out: &mut String) {
 // ---------------------------------------------------------------------------------
 // Equality and ordering
 
+/// Byte-string equality. Short strings (object keys, operator names) are compared
+/// with two overlapping fixed-size loads each instead of a call to `memcmp`.
+#[inline]
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    fn word4(s: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]])
+    }
+    fn word8(s: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        // Bytes 0, n / 2 and n - 1 are all the bytes.
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        9..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// String equality (see [`bytes_eq`]).
+#[inline]
+pub(crate) fn str_eq(a: &str, b: &str) -> bool {
+    bytes_eq(a.as_bytes(), b.as_bytes())
+}
+
 /// A primitive after ECMAScript ToPrimitive.
 enum Prim<'a> {
     Null,
@@ -365,14 +564,14 @@ fn to_primitive<'a>(v: &Val<'a>) -> Prim<'a> {
         Val::Bool(b) | Val::Ref(Value::Bool(b)) => Prim::Bool(*b),
         Val::Num(n) => Prim::Num(*n),
         Val::Ref(Value::Number(n)) => Prim::Num(num_f64(n)),
-        Val::Str(s) => Prim::Str(s.clone()),
+        Val::Str(s) => Prim::Str(Cow::Borrowed(s)),
         other => Prim::Str(to_js_string(other)),
     }
 }
 
 /// Whether the value is an object or array (compared by identity in JavaScript).
 fn is_object(v: &Val) -> bool {
-    matches!(v, Val::Ref(Value::Array(_)) | Val::Ref(Value::Object(_)) | Val::Arr(_) | Val::Obj(_))
+    matches!(v, Val::Ref(Value::Array(_)) | Val::Ref(Value::Object(_)) | Val::Arr(_) | Val::JArr(_) | Val::Obj(_))
 }
 
 /// Object identity: two borrows of the same JSON node are the same object; values
@@ -386,8 +585,11 @@ fn same_object(a: &Val, b: &Val) -> bool {
 
 /// JavaScript `===`.
 pub(crate) fn strict_eq(a: &Val, b: &Val) -> bool {
-    if is_object(a) || is_object(b) {
-        return same_object(a, b);
+    match (a, b) {
+        (Val::Str(x), Val::Str(y)) => return str_eq(x, y),
+        (Val::Num(x), Val::Num(y)) => return x == y,
+        _ if is_object(a) || is_object(b) => return same_object(a, b),
+        _ => {}
     }
     match (to_primitive(a), to_primitive(b)) {
         (Prim::Null, Prim::Null) => true,
@@ -449,20 +651,12 @@ pub(crate) fn js_le(a: &Val, b: &Val) -> bool {
     matches!(js_compare(a, b), Some(Ordering::Less | Ordering::Equal))
 }
 
-/// Build the `{"current": .., "accumulator": ..}` object `reduce` exposes as data.
-pub(crate) fn reduce_object(current: &Val, accumulator: &Val) -> Value {
-    let mut m = Map::new();
-    m.insert("current".into(), current.to_json());
-    m.insert("accumulator".into(), accumulator.to_json());
-    Value::Object(m)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn s(x: &str) -> Val<'static> {
-        Val::Str(Cow::Owned(x.to_string()))
+    fn s(x: &str) -> Val<'_> {
+        Val::Str(x)
     }
 
     // Expected values are what node (ECMAScript) gives for the same expression,
@@ -470,6 +664,9 @@ mod tests {
     #[test]
     fn to_number_follows_ecmascript() {
         assert_eq!(string_to_number(" 12 "), 12.0);
+        assert_eq!(string_to_number("007"), 7.0);
+        assert_eq!(string_to_number("999999999999999"), 999_999_999_999_999.0);
+        assert_eq!(string_to_number("9007199254740993"), 9_007_199_254_740_992.0);
         assert_eq!(string_to_number(""), 0.0);
         assert_eq!(string_to_number("0x1A"), 26.0);
         assert_eq!(string_to_number("1e3"), 1000.0);
@@ -479,8 +676,25 @@ mod tests {
         assert!(string_to_number("12kg").is_nan());
         assert!(string_to_number("1e").is_nan());
         assert_eq!(to_number(&Val::Null), 0.0);
-        assert_eq!(to_number(&Val::Arr(vec![Val::Num(5.0)])), 5.0);
-        assert!(to_number(&Val::Arr(vec![Val::Num(1.0), Val::Num(2.0)])).is_nan());
+        assert_eq!(to_number(&Val::Arr(&[Val::Num(5.0)])), 5.0);
+        assert!(to_number(&Val::Arr(&[Val::Num(1.0), Val::Num(2.0)])).is_nan());
+    }
+
+    #[test]
+    fn bytes_eq_is_equality() {
+        let words = ["", "a", "b", "ab", "ba", "abc", "abd", "xbc", "abcd", "abce", "abcdefgh", "abcdefgi", "bbcdefgh", "abcdefghi", "abcdefghj", "abcdefghijklmnop", "abcdefghijklmnoq", "abcdefghijklmnopq", "abcdefghijklmnopr", "é", "ée"];
+        for x in words {
+            for y in words {
+                assert_eq!(bytes_eq(x.as_bytes(), y.as_bytes()), x == y, "{x:?} {y:?}");
+            }
+            // Every single-byte change inside the string is seen.
+            let mut v = x.as_bytes().to_vec();
+            for i in 0..v.len() {
+                v[i] ^= 1;
+                assert!(!bytes_eq(x.as_bytes(), &v), "{x:?} at {i}");
+                v[i] ^= 1;
+            }
+        }
     }
 
     #[test]
@@ -497,6 +711,9 @@ mod tests {
     fn number_to_string_matches_javascript() {
         assert_eq!(number_to_string(1.0), "1");
         assert_eq!(number_to_string(-0.0), "0");
+        assert_eq!(number_to_string(-120.0), "-120");
+        assert_eq!(number_to_string(999_999_999_999_999.0), "999999999999999");
+        assert_eq!(number_to_string(1e15), "1000000000000000");
         assert_eq!(number_to_string(0.1 + 0.2), "0.30000000000000004");
         assert_eq!(number_to_string(1e21), "1e+21");
         assert_eq!(number_to_string(123456789012345680000.0), "123456789012345680000");
@@ -512,8 +729,8 @@ mod tests {
         assert!(!loose_eq(&Val::Null, &Val::Num(0.0))); // null == 0 is false
         assert!(!loose_eq(&Val::Null, &Val::Bool(false)));
         assert!(loose_eq(&Val::Num(0.0), &s("")));
-        assert!(loose_eq(&Val::Arr(vec![Val::Num(1.0)]), &s("1"))); // [1] == "1"
-        assert!(!loose_eq(&Val::Arr(vec![]), &Val::Arr(vec![]))); // [] == [] is false
+        assert!(loose_eq(&Val::Arr(&[Val::Num(1.0)]), &s("1"))); // [1] == "1"
+        assert!(!loose_eq(&Val::Arr(&[]), &Val::Arr(&[]))); // [] == [] is false
         assert!(!loose_eq(&Val::Num(f64::NAN), &Val::Num(f64::NAN)));
     }
 
@@ -528,11 +745,11 @@ mod tests {
 
     #[test]
     fn truthiness_follows_json_logic_js() {
-        assert!(!Val::Arr(vec![]).truthy());
+        assert!(!Val::Arr(&[]).truthy());
         assert!(s("0").truthy());
         assert!(!s("").truthy());
         assert!(!Val::Num(f64::NAN).truthy());
-        assert!(Val::Obj(Box::new(Value::Object(Map::new()))).truthy());
+        assert!(Val::Obj(&Map::new()).truthy());
     }
 
     #[test]
