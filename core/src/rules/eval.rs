@@ -241,6 +241,35 @@ pub(crate) trait Expr {
     /// `d` is the nesting depth of this node in a plain JsonLogic rule.
     fn eval<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<Val<'a>>;
 
+    /// The truthiness of what [`Expr::eval`] gives, for the places that use only that
+    /// (conditions of `if`, operands of `!` and `!!`, predicates of `filter`, `some`,
+    /// `none` and `all`): the same evaluation with the same errors, without building
+    /// the value when the node can tell its truthiness directly (comparisons, `and`,
+    /// `or`, `!`, literals).
+    #[inline]
+    fn truthy<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<bool> {
+        Ok(self.eval(cx, d)?.truthy())
+    }
+
+    /// ToNumber of what [`Expr::eval`] gives (for arithmetic operands: a number
+    /// comes back in a register instead of as a value through memory).
+    #[inline]
+    fn number<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<f64> {
+        Ok(to_number(&self.eval(cx, d)?))
+    }
+
+    /// parseFloat of what [`Expr::eval`] gives (the operands of `+` and `*`).
+    #[inline]
+    fn float<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<f64> {
+        Ok(parse_float(&self.eval(cx, d)?))
+    }
+
+    /// Whether [`Expr::eval`] always gives a boolean (so `truthy` gives the value).
+    #[inline]
+    fn is_boolean(&self) -> bool {
+        false
+    }
+
     /// This node prepared for evaluation per array element, when that is worth it
     /// (only JSON rule nodes, which are otherwise re-interpreted every time).
     fn prepare(&self, _d: u32) -> Option<PNode> {
@@ -276,6 +305,16 @@ impl<'a, E: Expr> Sub<'a, E> {
             Sub::Other(e) => e.eval(cx, d),
         }
     }
+
+    /// What `truthy` of the node would give.
+    #[inline(always)]
+    fn truthy(&self, cx: &Cx<'a>, d: u32) -> R<bool> {
+        match self {
+            Sub::Op(op, args, at) => op_truthy(*op, args, cx, *at),
+            Sub::Var(args, at) => Ok(eval_var(args, cx, *at)?.truthy()),
+            Sub::Other(e) => e.truthy(cx, d),
+        }
+    }
 }
 
 impl Expr for Value {
@@ -286,6 +325,14 @@ impl Expr for Value {
         match self {
             Value::Array(_) | Value::Object(_) => eval_json(self, cx, d),
             scalar => Ok(Val::of(scalar)),
+        }
+    }
+
+    #[inline(always)]
+    fn truthy<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<bool> {
+        match self {
+            Value::Array(_) | Value::Object(_) => eval_json_truthy(self, cx, d),
+            scalar => Ok(Val::of(scalar).truthy()),
         }
     }
 
@@ -388,6 +435,20 @@ pub(crate) fn eval_json<'a>(v: &'a Value, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
         return eval_items(items, cx, d + 1);
     }
     Ok(Val::of(v))
+}
+
+/// [`eval_json`] for its truthiness only (see [`Expr::truthy`]).
+fn eval_json_truthy<'a>(v: &'a Value, cx: &Cx<'a>, d: u32) -> R<bool> {
+    if let Value::Object(m) = v {
+        if let (1, Some((name, raw))) = (m.len(), m.iter().next()) {
+            if d < MAX_PLAIN_DEPTH as u32 && name != "var" {
+                if let Some(op) = Op::from_name(name) {
+                    return op_truthy(op, op_args(raw), cx, d + 1);
+                }
+            }
+        }
+    }
+    Ok(eval_json(v, cx, d)?.truthy())
 }
 
 /// An array rule evaluated element-wise into the arena.
@@ -633,6 +694,20 @@ fn walk_from<'a>(start: Val<'a>, segs: &[Box<str>]) -> Option<Val<'a>> {
     walk(start, segs.iter().map(|seg| &**seg))
 }
 
+/// [`resolve`] for a non-empty name without dots.
+pub(crate) fn resolve_name<'a>(scope: &Scope<'a>, name: &str) -> Option<Val<'a>> {
+    match *scope {
+        Scope::Data(d) if d.is_null() => None,
+        Scope::Data(d) => prop(d, name),
+        Scope::Reduce(cur, acc) => match name {
+            "current" => Some(cur),
+            "accumulator" => Some(acc),
+            _ => None,
+        },
+        Scope::Workout(_) | Scope::Athlete(_) => None,
+    }
+}
+
 /// [`resolve`] for a non-empty path already split at its dots.
 #[inline]
 pub(crate) fn resolve_segs<'a>(scope: &Scope<'a>, segs: &[Box<str>]) -> Option<Val<'a>> {
@@ -693,7 +768,7 @@ fn arg<'a, E: Expr>(args: &'a [E], i: usize, cx: &Cx<'a>, d: u32) -> R<Val<'a>> 
 #[inline]
 fn num<'a, E: Expr>(args: &'a [E], i: usize, cx: &Cx<'a>, d: u32) -> R<f64> {
     match args.get(i) {
-        Some(a) => Ok(to_number(&a.eval(cx, d)?)),
+        Some(a) => a.number(cx, d),
         None => Ok(f64::NAN),
     }
 }
@@ -709,7 +784,8 @@ pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -
         Op::And | Op::Or => {
             let mut cur = Val::Null;
             for a in args {
-                cur = a.eval(cx, d)?;
+                // A comparison's value is its truthiness: no value need be built.
+                cur = if a.is_boolean() { Val::Bool(a.truthy(cx, d)?) } else { a.eval(cx, d)? };
                 if cur.truthy() == (op == Op::Or) {
                     return Ok(cur);
                 }
@@ -717,7 +793,7 @@ pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -
             Ok(cur)
         }
         Op::Not | Op::NotNot => {
-            let truthy = arg(args, 0, cx, d)?.truthy();
+            let truthy = arg_truthy(args, 0, cx, d)?;
             // json-logic-js evaluates every argument of a non-lazy operator.
             eval_rest(args, 1, cx, d)?;
             Ok(Val::Bool(truthy == (op == Op::NotNot)))
@@ -726,23 +802,23 @@ pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -
         Op::Add => {
             let mut sum = 0.0;
             for a in args {
-                sum += parse_float(&a.eval(cx, d)?);
+                sum += a.float(cx, d)?;
             }
             Ok(Val::Num(sum))
         }
         // Folded as the arguments are evaluated, as `apply_eager` computes them (a
         // single `*` argument is returned untouched, so that case goes there).
         Op::Mul if args.len() >= 2 => {
-            let mut product = parse_float(&args[0].eval(cx, d)?);
+            let mut product = args[0].float(cx, d)?;
             for a in &args[1..] {
-                product *= parse_float(&a.eval(cx, d)?);
+                product *= a.float(cx, d)?;
             }
             Ok(Val::Num(product))
         }
         Op::Min | Op::Max => {
             let mut acc = if op == Op::Min { f64::INFINITY } else { f64::NEG_INFINITY };
             for a in args {
-                let n = to_number(&a.eval(cx, d)?);
+                let n = a.number(cx, d)?;
                 acc = if n.is_nan() || acc.is_nan() {
                     f64::NAN
                 } else if op == Op::Min {
@@ -774,6 +850,61 @@ pub(crate) fn eval_op<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -
     }
 }
 
+/// The truthiness of `eval_op(op, args)`, without building the value where the
+/// operator can tell it directly (see [`Expr::truthy`]).
+pub(crate) fn op_truthy<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<bool> {
+    match op {
+        Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Gt | Op::Ge | Op::Lt | Op::Le if args.len() <= 2 => {
+            let a = arg(args, 0, cx, d)?;
+            let b = arg(args, 1, cx, d)?;
+            Ok(compare(op, &a, &b, cx.is_rule()))
+        }
+        // `and` gives its first falsy argument or its last one, `or` its first truthy
+        // argument or its last one, and both null without arguments.
+        Op::And => {
+            for a in args {
+                if !a.truthy(cx, d)? {
+                    return Ok(false);
+                }
+            }
+            Ok(!args.is_empty())
+        }
+        Op::Or => {
+            for a in args {
+                if a.truthy(cx, d)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        Op::Not | Op::NotNot => {
+            let truthy = arg_truthy(args, 0, cx, d)?;
+            eval_rest(args, 1, cx, d)?;
+            Ok(truthy == (op == Op::NotNot))
+        }
+        Op::If | Op::Ternary => {
+            let mut i = 0;
+            while i + 1 < args.len() {
+                if args[i].truthy(cx, d)? {
+                    return args[i + 1].truthy(cx, d);
+                }
+                i += 2;
+            }
+            arg_truthy(args, i, cx, d)
+        }
+        _ => Ok(eval_op(op, args, cx, d)?.truthy()),
+    }
+}
+
+/// The truthiness of argument `i` (false when absent).
+#[inline]
+fn arg_truthy<'a, E: Expr>(args: &'a [E], i: usize, cx: &Cx<'a>, d: u32) -> R<bool> {
+    match args.get(i) {
+        Some(a) => a.truthy(cx, d),
+        None => Ok(false),
+    }
+}
+
 /// Evaluate arguments from `from` on for their errors only.
 fn eval_rest<'a, E: Expr>(args: &'a [E], from: usize, cx: &Cx<'a>, d: u32) -> R<()> {
     for a in args.iter().skip(from) {
@@ -794,10 +925,10 @@ fn eval_eager<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<
 }
 
 #[inline(never)]
-fn eval_if<'a, E: Expr>(args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+pub(crate) fn eval_if<'a, E: Expr>(args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     let mut i = 0;
     while i + 1 < args.len() {
-        if args[i].eval(cx, d)?.truthy() {
+        if args[i].truthy(cx, d)? {
             return args[i + 1].eval(cx, d);
         }
         i += 2;
@@ -818,18 +949,28 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val
     }
     // (Decoded only when there is an element to run it on.)
     let sub = logic.filter(|_| len > 0).map(|l| l.sub(d));
-    let each = |e: Val<'a>| -> R<Val<'a>> {
-        match &sub {
+    // (In line rather than closures: an element passed to a call is read back through
+    // memory, which stalls store forwarding.)
+    #[inline(always)]
+    fn each<'a, E: Expr>(sub: &Option<Sub<'a, E>>, e: Val<'a>, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+        match sub {
             Some(l) => l.eval(&cx.with(Scope::Data(e)), d),
             None => Ok(Val::Null),
         }
-    };
+    }
+    #[inline(always)]
+    fn test<'a, E: Expr>(sub: &Option<Sub<'a, E>>, e: Val<'a>, cx: &Cx<'a>, d: u32) -> R<bool> {
+        match sub {
+            Some(l) => l.truthy(&cx.with(Scope::Data(e)), d),
+            None => Ok(false),
+        }
+    }
     match op {
         Op::Filter => {
             let out = cx.ar.slots(len)?;
             let mut kept = 0;
             for e in data.elems() {
-                if each(e)?.truthy() {
+                if test(&sub, e, cx, d)? {
                     out[kept] = e;
                     kept += 1;
                 }
@@ -839,7 +980,7 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val
         Op::Some | Op::None => {
             let mut found = false;
             for e in data.elems() {
-                if each(e)?.truthy() {
+                if test(&sub, e, cx, d)? {
                     found = true;
                     break;
                 }
@@ -849,7 +990,7 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val
         Op::Map => {
             let out = cx.ar.slots(len)?;
             for (slot, e) in out.iter_mut().zip(data.elems()) {
-                *slot = each(e)?;
+                *slot = each(&sub, e, cx, d)?;
             }
             Ok(Val::Arr(out))
         }
@@ -872,7 +1013,7 @@ fn eval_scoped<'a, E: Expr>(op: Op, args: &'a [E], cx: &Cx<'a>, d: u32) -> R<Val
                 return Ok(Val::Bool(false));
             }
             for e in data.elems() {
-                if !each(e)?.truthy() {
+                if !test(&sub, e, cx, d)? {
                     return Ok(Val::Bool(false));
                 }
             }
@@ -889,8 +1030,9 @@ const PREPARE_MIN_LEN: usize = 8;
 /// the same loop as [`eval_scoped`]. Only the truthiness of the sub-rule's results
 /// is used, so they may borrow from the short-lived prepared rule.
 fn scoped_prepared<'a>(op: Op, data: Val<'a>, logic: &PNode, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+    #[inline(always)]
     fn keep<'p>(logic: &'p PNode, e: Val<'p>, ar: &'p Arena, d: u32) -> R<bool> {
-        Ok(logic.eval(&Cx { ar, scope: Scope::Data(e) }, d)?.truthy())
+        logic.truthy(&Cx { ar, scope: Scope::Data(e) }, d)
     }
     match op {
         Op::Filter => {
@@ -1121,14 +1263,23 @@ where
 }
 
 fn missing_keys<'a>(keys: impl ExactSizeIterator<Item = Val<'a>>, cx: &Cx<'a>) -> R<&'a [Val<'a>]> {
-    let out = cx.ar.slots(keys.len())?;
+    let total = keys.len();
+    // Allocated at the first missing key: usually none is.
+    let mut out: &'a mut [Val<'a>] = &mut [];
     let mut n = 0;
     for key in keys {
-        let absent = match resolve_key(cx, key)? {
+        let found = match key {
+            Val::Str(path) => resolve(cx, path)?,
+            other => resolve_key(cx, other)?,
+        };
+        let absent = match found {
             None => true,
             Some(v) => v.is_null() || matches!(v, Val::Str("")),
         };
         if absent {
+            if out.is_empty() {
+                out = cx.ar.slots(total)?;
+            }
             out[n] = key;
             n += 1;
         }

@@ -1,23 +1,25 @@
 //! Plain JsonLogic prepared for repeated evaluation.
 //!
 //! [`build`] turns a JSON rule into a [`PNode`] tree: operator names are resolved to
-//! [`Op`] codes once, `var` paths are split at their dots once, and scalar literals
-//! are pre-converted. Evaluating a `PNode` runs exactly the code that interprets the
-//! JSON rule directly (`eval_json`): the operators are shared through [`Expr`], and
-//! whatever `eval_json` would only find out when it reaches a node (an unknown
-//! operator, a node nested too deeply) becomes a node that fails when, and only
-//! when, evaluation reaches it. So `build` never fails and never changes a result.
+//! [`Op`] codes once, `var` paths are split at their dots once (a short name without
+//! a default is held in the node itself, and `{"var": ""}` is its own node), and
+//! scalar literals are pre-converted. Evaluating a `PNode` runs exactly the code that
+//! interprets the JSON rule directly (`eval_json`): the operators are shared through
+//! [`Expr`], and whatever `eval_json` would only find out when it reaches a node (an
+//! unknown operator, a node nested too deeply) becomes a node that fails when, and
+//! only when, evaluation reaches it. So `build` never fails and never changes a
+//! result.
 //!
 //! `JsonLogic::compile` builds the tree once; one-shot `jsonlogic` interprets the
 //! JSON directly and builds a tree only for the sub-rule of `filter`, `some`, `none`
 //! and `all` over a long array (see `eval::eval_scoped`).
 
 use super::eval::{
-    compare, eval_items, eval_op, resolve, resolve_key, resolve_segs, too_deep_err, unknown_op, Cx, Expr, Scope,
-    MAX_PLAIN_DEPTH, R,
+    compare, eval_if, eval_items, eval_op, op_truthy, resolve, resolve_key, resolve_name, resolve_segs, too_deep_err,
+    unknown_op, Cx, Expr, Scope, MAX_PLAIN_DEPTH, R,
 };
 use super::node::Op;
-use super::value::{num_f64, number_to_string, str_eq, Val};
+use super::value::{bytes_eq, num_f64, number_to_string, parse_float, str_eq, to_number, Val};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
@@ -34,6 +36,13 @@ pub(crate) enum PNode {
     Lit(Box<Value>),
     /// An array holding an operation or array: evaluated element-wise.
     Arr(Box<[PNode]>),
+    /// `{"var": "name"}` (no default) with a name of at most 16 bytes and no dot,
+    /// held in the node itself: the most common node, read without following a
+    /// pointer into the rule. `len` bytes of `bytes` are the name (a whole `str`);
+    /// `pair` is what the name reads inside `reduce`.
+    Member { len: u8, pair: Pair, hint: Hint, bytes: [u8; MEMBER_MAX] },
+    /// `{"var": ""}` (or `[]`, `null`) without a default: the whole data.
+    Whole,
     Var(Box<Var>),
     /// `==`, `===`, `!=`, `!==`, `<`, `<=`, `>`, `>=` with exactly two operands.
     Cmp(Op, Box<[PNode; 2]>),
@@ -42,6 +51,20 @@ pub(crate) enum PNode {
     Unknown(Box<str>),
     /// An operation or array nested deeper than `MAX_PLAIN_DEPTH`.
     TooDeep,
+}
+
+/// Longest name a [`PNode::Member`] holds.
+const MEMBER_MAX: usize = 16;
+
+const _: () = assert!(std::mem::size_of::<PNode>() == 24);
+
+/// What a [`PNode::Member`] name reads in the scope of `reduce`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Pair {
+    Current,
+    Accumulator,
+    /// Any other name: undefined there.
+    Neither,
 }
 
 /// `{"var": [key, default]}`.
@@ -128,36 +151,129 @@ fn build_var(args: &[Value], d: u32) -> PNode {
         Some(other) => Key::Expr(build(other, d)),
     };
     let default = args.get(1).map(|a| build(a, d));
+    match (&key, &default) {
+        (Key::Whole, None) => return PNode::Whole,
+        (Key::Name(name, _), None) if name.len() <= MEMBER_MAX => {
+            let mut bytes = [0; MEMBER_MAX];
+            bytes[..name.len()].copy_from_slice(name.as_bytes());
+            let pair = match &**name {
+                "current" => Pair::Current,
+                "accumulator" => Pair::Accumulator,
+                _ => Pair::Neither,
+            };
+            return PNode::Member { len: name.len() as u8, pair, hint: Hint::default(), bytes };
+        }
+        _ => {}
+    }
     PNode::Var(Box::new(Var { key, default }))
 }
 
+/// Scalar literals (most operands) are evaluated in line; everything else goes
+/// through [`eval_node`] and [`truthy_node`].
 impl Expr for PNode {
-    #[inline]
+    #[inline(always)]
     fn eval<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
         match self {
             PNode::Null => Ok(Val::Null),
             PNode::Bool(b) => Ok(Val::Bool(*b)),
             PNode::Num(n) => Ok(Val::Num(*n)),
             PNode::Str(s) => Ok(Val::Str(s)),
-            PNode::Lit(v) => Ok(Val::of(v)),
-            PNode::Var(v) => eval_var(v, cx, d),
-            // What `eval_op` does for a comparison with two operands.
-            PNode::Cmp(op, ab) => {
-                if let Scope::Data(Val::Ref(Value::Object(m))) = &cx.scope {
-                    if let Some(r) = cmp_member(*op, &ab[0], &ab[1], m) {
-                        return Ok(Val::Bool(r));
-                    }
-                }
-                let a = operand(&ab[0], cx, d)?;
-                let b = operand(&ab[1], cx, d)?;
-                Ok(Val::Bool(compare(*op, &a, &b, cx.is_rule())))
-            }
-            PNode::Op(op, args) => eval_op(*op, args, cx, d),
-            PNode::Arr(items) => eval_items(items, cx, d),
-            PNode::Unknown(name) => Err(unknown_op(name)),
-            PNode::TooDeep => Err(too_deep_err()),
+            _ => eval_node(self, cx, d),
         }
     }
+
+    #[inline(always)]
+    fn truthy<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<bool> {
+        match self {
+            PNode::Null => Ok(false),
+            PNode::Bool(b) => Ok(*b),
+            PNode::Num(n) => Ok(*n != 0.0 && !n.is_nan()),
+            PNode::Str(s) => Ok(!s.is_empty()),
+            _ => truthy_node(self, cx, d),
+        }
+    }
+
+    #[inline(always)]
+    fn number<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<f64> {
+        match self {
+            PNode::Num(n) => Ok(*n),
+            _ => number_node(self, cx, d, to_number),
+        }
+    }
+
+    #[inline(always)]
+    fn float<'a>(&'a self, cx: &Cx<'a>, d: u32) -> R<f64> {
+        match self {
+            PNode::Num(n) => Ok(*n),
+            _ => number_node(self, cx, d, parse_float),
+        }
+    }
+
+    #[inline(always)]
+    fn is_boolean(&self) -> bool {
+        matches!(self, PNode::Bool(_) | PNode::Cmp(..) | PNode::Op(Op::Not | Op::NotNot, _))
+    }
+}
+
+/// [`Expr::eval`] of any node (called for all but scalar literals).
+#[inline(never)]
+fn eval_node<'a>(n: &'a PNode, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
+    match n {
+        PNode::Null => Ok(Val::Null),
+        PNode::Bool(b) => Ok(Val::Bool(*b)),
+        PNode::Num(n) => Ok(Val::Num(*n)),
+        PNode::Str(s) => Ok(Val::Str(s)),
+        PNode::Lit(v) => Ok(Val::of(v)),
+        PNode::Member { len, pair, hint, bytes } => {
+            Ok(member(cx, member_name(*len, bytes), *pair, hint).unwrap_or(Val::Null))
+        }
+        PNode::Whole => whole(cx),
+        PNode::Var(v) => eval_var(v, cx, d),
+        PNode::Cmp(op, ab) => Ok(Val::Bool(cmp(*op, ab, cx, d)?)),
+        // (`if` straight from here: the most common operation at the top of a rule.)
+        PNode::Op(Op::If | Op::Ternary, args) => eval_if(args, cx, d),
+        PNode::Op(op, args) => eval_op(*op, args, cx, d),
+        PNode::Arr(items) => eval_items(items, cx, d),
+        PNode::Unknown(name) => Err(unknown_op(name)),
+        PNode::TooDeep => Err(too_deep_err()),
+    }
+}
+
+/// [`Expr::number`] or [`Expr::float`] (`convert`) of a node that is not a number.
+#[inline(never)]
+fn number_node<'a>(n: &'a PNode, cx: &Cx<'a>, d: u32, convert: impl Fn(&Val) -> f64) -> R<f64> {
+    let v = match n {
+        PNode::Member { len, pair, hint, bytes } => {
+            member(cx, member_name(*len, bytes), *pair, hint).unwrap_or(Val::Null)
+        }
+        PNode::Whole => whole(cx)?,
+        _ => eval_node(n, cx, d)?,
+    };
+    Ok(convert(&v))
+}
+
+/// [`Expr::truthy`] of a node that is not a scalar literal.
+#[inline(never)]
+fn truthy_node<'a>(n: &'a PNode, cx: &Cx<'a>, d: u32) -> R<bool> {
+    match n {
+        PNode::Member { len, pair, hint, bytes } => {
+            Ok(member(cx, member_name(*len, bytes), *pair, hint).is_some_and(|v| v.truthy()))
+        }
+        PNode::Cmp(op, ab) => cmp(*op, ab, cx, d),
+        PNode::Op(op, args) => op_truthy(*op, args, cx, d),
+        _ => Ok(eval_node(n, cx, d)?.truthy()),
+    }
+}
+
+/// What `eval_op` does for a comparison with two operands.
+#[inline(always)]
+fn cmp<'a>(op: Op, ab: &'a [PNode; 2], cx: &Cx<'a>, d: u32) -> R<bool> {
+    if let Some(r) = cmp_sides(op, &ab[0], &ab[1], &cx.scope) {
+        return Ok(r);
+    }
+    let a = operand(&ab[0], cx, d)?;
+    let b = operand(&ab[1], cx, d)?;
+    Ok(compare(op, &a, &b, cx.is_rule()))
 }
 
 /// A comparison operand that is a number or a string, without building a `Val`.
@@ -166,30 +282,33 @@ enum Side<'a> {
     Str(&'a str),
 }
 
-/// A literal, or a member of the current object `m` holding a number or string.
+/// A literal, a member of the current object or the current data, when it is a
+/// number or a string.
 #[inline(always)]
-fn side<'a>(n: &'a PNode, m: &'a Map<String, Value>) -> Option<Side<'a>> {
-    match n {
-        PNode::Num(x) => Some(Side::Num(*x)),
-        PNode::Str(s) => Some(Side::Str(s)),
-        PNode::Var(v) => match &v.key {
-            Key::Name(name, hint) => match hint.get(m, name)? {
+fn side<'a>(n: &'a PNode, scope: &Scope<'a>) -> Option<Side<'a>> {
+    match (n, scope) {
+        (PNode::Num(x), _) => Some(Side::Num(*x)),
+        (PNode::Str(s), _) => Some(Side::Str(s)),
+        (PNode::Member { len, hint, bytes, .. }, Scope::Data(Val::Ref(Value::Object(m)))) => {
+            match hint.get(m, member_name(*len, bytes))? {
                 Value::Number(x) => Some(Side::Num(num_f64(x))),
                 Value::String(s) => Some(Side::Str(s)),
                 _ => None,
-            },
-            _ => None,
-        },
+            }
+        }
+        (PNode::Whole, Scope::Data(Val::Num(x))) => Some(Side::Num(*x)),
+        (PNode::Whole, Scope::Data(Val::Str(s))) => Some(Side::Str(s)),
         _ => None,
     }
 }
 
 /// The fast paths of `eval::compare` (number with number, string equality with
-/// string) for operands that are literals or members of the current object `m`;
-/// `None` (nothing decided, nothing evaluated that matters) for anything else.
+/// string) for operands that are literals, members of the current object or the
+/// current data; `None` (nothing decided, nothing evaluated that matters) for
+/// anything else.
 #[inline(always)]
-fn cmp_member(op: Op, a: &PNode, b: &PNode, m: &Map<String, Value>) -> Option<bool> {
-    match (side(a, m)?, side(b, m)?) {
+fn cmp_sides(op: Op, a: &PNode, b: &PNode, scope: &Scope) -> Option<bool> {
+    match (side(a, scope)?, side(b, scope)?) {
         (Side::Num(x), Side::Num(y)) => Some(match op {
             Op::Eq | Op::StrictEq => x == y,
             Op::Ne | Op::StrictNe => x != y,
@@ -216,15 +335,47 @@ fn operand<'a>(n: &'a PNode, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     match n {
         PNode::Num(x) => Ok(Val::Num(*x)),
         PNode::Str(s) => Ok(Val::Str(s)),
-        PNode::Var(v) => {
-            if let (Key::Name(name, hint), Scope::Data(Val::Ref(Value::Object(m)))) = (&v.key, &cx.scope) {
-                if let Some(x) = hint.get(m, name) {
-                    return Ok(Val::of(x));
-                }
-            }
-            n.eval(cx, d)
+        PNode::Member { len, pair, hint, bytes } => {
+            Ok(member(cx, member_name(*len, bytes), *pair, hint).unwrap_or(Val::Null))
         }
+        PNode::Whole => whole(cx),
         _ => n.eval(cx, d),
+    }
+}
+
+/// The name held by a [`PNode::Member`].
+#[inline(always)]
+fn member_name(len: u8, bytes: &[u8; MEMBER_MAX]) -> &[u8] {
+    bytes.get(..usize::from(len)).unwrap_or_default()
+}
+
+/// `{"var": name}` for a name without dots (what `resolve_name` gives); `None` is
+/// undefined.
+#[inline(always)]
+fn member<'a>(cx: &Cx<'a>, name: &[u8], pair: Pair, hint: &Hint) -> Option<Val<'a>> {
+    match &cx.scope {
+        Scope::Data(Val::Ref(Value::Object(m))) => hint.get(m, name).map(Val::of),
+        Scope::Reduce(cur, acc) => match pair {
+            Pair::Current => Some(*cur),
+            Pair::Accumulator => Some(*acc),
+            Pair::Neither => None,
+        },
+        scope => member_elsewhere(scope, name),
+    }
+}
+
+#[inline(never)]
+fn member_elsewhere<'a>(scope: &Scope<'a>, name: &[u8]) -> Option<Val<'a>> {
+    // The name was copied whole from a `str`, so it is UTF-8.
+    resolve_name(scope, std::str::from_utf8(name).ok()?)
+}
+
+/// `{"var": ""}`: the whole data.
+#[inline(always)]
+fn whole<'a>(cx: &Cx<'a>) -> R<Val<'a>> {
+    match cx.scope {
+        Scope::Data(d) => Ok(d),
+        _ => Ok(resolve(cx, "")?.unwrap_or(Val::Null)),
     }
 }
 
@@ -233,8 +384,8 @@ fn eval_var<'a>(v: &'a Var, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
     let found = match &v.key {
         // `resolve_segs` with one segment on an object is this member lookup.
         Key::Name(name, hint) => match &cx.scope {
-            Scope::Data(Val::Ref(Value::Object(m))) => hint.get(m, name).map(Val::of),
-            _ => resolve_segs(&cx.scope, std::slice::from_ref(name)),
+            Scope::Data(Val::Ref(Value::Object(m))) => hint.get(m, name.as_bytes()).map(Val::of),
+            scope => resolve_name(scope, name),
         },
         Key::Whole => resolve(cx, "")?,
         Key::Path(segs) => resolve_segs(&cx.scope, segs),
@@ -257,18 +408,19 @@ fn eval_var<'a>(v: &'a Var, cx: &Cx<'a>, d: u32) -> R<Val<'a>> {
 pub(crate) struct Hint(AtomicU32);
 
 impl Hint {
-    #[inline]
-    fn get<'m>(&self, m: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    #[inline(always)]
+    fn get<'m>(&self, m: &'m Map<String, Value>, key: &[u8]) -> Option<&'m Value> {
         let at = self.0.load(Relaxed) as usize;
         if let Some((k, v)) = m.iter().nth(at) {
-            if str_eq(k, key) {
+            if bytes_eq(k.as_bytes(), key) {
                 return Some(v);
             }
         }
         if m.len() > 32 {
-            return m.get(key);
+            return m.get(std::str::from_utf8(key).ok()?);
         }
-        let (i, v) = m.iter().enumerate().find(|(_, (k, _))| str_eq(k, key)).map(|(i, (_, v))| (i, v))?;
+        let (i, v) =
+            m.iter().enumerate().find(|(_, (k, _))| bytes_eq(k.as_bytes(), key)).map(|(i, (_, v))| (i, v))?;
         self.0.store(i as u32, Relaxed);
         Some(v)
     }
@@ -366,6 +518,89 @@ mod tests {
         assert_eq!(JsonLogic::compile(&json!({"==": [{"var": "f"}, 10]})).unwrap().apply(&d).unwrap(), json!(true));
         assert_eq!(JsonLogic::compile(&json!({"<": [{"var": "f"}, 5]})).unwrap().apply(&d).unwrap(), json!(false));
         assert_eq!(JsonLogic::compile(&json!({">=": [{"var": "n"}, 0]})).unwrap().apply(&d).unwrap(), json!(true));
+    }
+
+    /// Compiled and direct evaluation agree on random rules over varied data and
+    /// scopes: the compiled fast paths (names held in the node, the whole data,
+    /// comparisons of members and literals, truthiness in conditions and
+    /// predicates, `reduce`'s pair) must give what interpretation gives.
+    #[test]
+    fn random_rules_agree_with_direct_evaluation() {
+        struct Rng(u64);
+        impl Rng {
+            fn below(&mut self, n: usize) -> usize {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                (self.0 % n as u64) as usize
+            }
+        }
+        fn gen(rng: &mut Rng, depth: u32) -> Value {
+            let leaves = [
+                json!({"var": "a"}),
+                json!({"var": "s"}),
+                json!({"var": "current"}),
+                json!({"var": "accumulator"}),
+                json!({"var": ""}),
+                json!({"var": ["", 1]}),
+                json!({"var": ["a", 7]}),
+                json!({"var": "a_name_longer_than_16"}),
+                json!({"var": "length"}),
+                json!({"var": "0"}),
+                json!({"var": "b.c"}),
+                json!({"var": "current.a"}),
+                json!(1),
+                json!(0),
+                json!(2.5),
+                json!("1"),
+                json!(""),
+                json!("x"),
+                json!(null),
+                json!(true),
+                json!(false),
+                json!([1, 2]),
+            ];
+            let ops = [
+                "==", "===", "!=", "!==", "<", "<=", ">", ">=", "!", "!!", "and", "or", "if", "?:", "+", "*", "-", "%",
+                "min", "max", "missing", "missing_some", "in", "cat", "merge", "some", "all", "filter",
+            ];
+            if depth == 0 || rng.below(3) == 0 {
+                return leaves[rng.below(leaves.len())].clone();
+            }
+            let op = ops[rng.below(ops.len())];
+            let n = if op == "missing_some" { 2 } else { rng.below(4) };
+            let args: Vec<Value> = (0..n).map(|_| gen(rng, depth - 1)).collect();
+            let mut m = serde_json::Map::new();
+            m.insert(op.to_string(), Value::Array(args));
+            Value::Object(m)
+        }
+        let data = [
+            json!({"a": 1, "s": "x", "b": {"c": "1"}, "current": 5, "a_name_longer_than_16": "y", "xs": [0, "1", ""]}),
+            json!({"s": "", "a": "1", "b": null}),
+            json!([3, 0, "x"]),
+            json!("text"),
+            json!(2),
+            json!(null),
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for i in 0..30_000 {
+            let body = gen(&mut rng, 4);
+            // The same body at the top level and as the sub-rule of each scoped
+            // operator (over short arrays, which one-shot evaluation interprets).
+            let rule = match i % 6 {
+                0 => body,
+                1 => json!({"filter": [{"var": "xs"}, body]}),
+                2 => json!({"reduce": [{"var": "xs"}, body, 0]}),
+                3 => json!({"some": [[{"a": 0}, {"a": 2, "s": "x"}, 3, "1"], body]}),
+                4 => json!({"all": [[1, 2, 3], body]}),
+                _ => json!({"map": [[{"a": 1}, null, "s"], body]}),
+            };
+            for d in &data {
+                let direct = jsonlogic(&rule, d);
+                let compiled = JsonLogic::compile(&rule).and_then(|c| c.apply(d));
+                assert_eq!(direct, compiled, "rule {rule} data {d}");
+            }
+        }
     }
 
     /// A rule nested to exactly the depth limit fails the same way in both paths

@@ -78,7 +78,9 @@ impl<'a> Iterator for Elems<'a> {
 impl ExactSizeIterator for Elems<'_> {}
 
 impl<'a> Val<'a> {
-    /// View a JSON value without copying it.
+    /// View a JSON value without copying it. (Always in line: a value returned by a
+    /// call comes back through memory, and reading it back in pieces other than
+    /// those written stalls store forwarding.)
     #[inline]
     pub(crate) fn of(v: &'a Value) -> Val<'a> {
         match v {
@@ -101,6 +103,7 @@ impl<'a> Val<'a> {
     }
 
     /// JsonLogic truthiness: JavaScript's, except that an empty array is false.
+    #[inline]
     pub(crate) fn truthy(&self) -> bool {
         match self {
             Val::Null => false,
@@ -201,6 +204,7 @@ impl Serialize for Val<'_> {
 }
 
 /// A JSON number as a double (what JavaScript sees).
+#[inline]
 pub(crate) fn num_f64(n: &Number) -> f64 {
     n.as_f64().unwrap_or(f64::NAN)
 }
@@ -349,8 +353,18 @@ fn string_parse_float(s: &str) -> f64 {
     }
 }
 
-/// ECMAScript ToNumber.
+/// ECMAScript ToNumber. (A number, the usual case, is handled in line: a value
+/// just returned by an evaluation is still in registers or recently stored, and
+/// passing it to a call would read it back through memory.)
+#[inline(always)]
 pub(crate) fn to_number(v: &Val) -> f64 {
+    match v {
+        Val::Num(n) => *n,
+        other => to_number_other(other),
+    }
+}
+
+fn to_number_other(v: &Val) -> f64 {
     match v {
         Val::Null => 0.0,
         Val::Bool(b) => f64::from(u8::from(*b)),
@@ -366,10 +380,18 @@ pub(crate) fn to_number(v: &Val) -> f64 {
     }
 }
 
-/// ECMAScript parseFloat(value) (used by `+` and `*`).
+/// ECMAScript parseFloat(value) (used by `+` and `*`; numbers in line, as in
+/// [`to_number`]).
+#[inline(always)]
 pub(crate) fn parse_float(v: &Val) -> f64 {
     match v {
         Val::Num(n) => *n,
+        other => parse_float_other(other),
+    }
+}
+
+fn parse_float_other(v: &Val) -> f64 {
+    match v {
         Val::Ref(Value::Number(n)) => num_f64(n),
         Val::Str(s) => string_parse_float(s),
         other => string_parse_float(&to_js_string(other)),
