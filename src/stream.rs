@@ -292,17 +292,19 @@ fn readings_ingest<'a>(
     let key = statement_key();
     let keep = BATCH.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if slot.as_ref().map(|b| b.key) != Some(key) {
-            // SAFETY: the relation of a trigger on fitflow.readings.
-            unsafe { check_layout((*td.tg_relation).rd_att) };
-            *slot = Some(Batch {
-                key,
-                restoring: crate::gucs::RESTORING.get(),
-                sessions: HashMap::default(),
-                rejects: Vec::new(),
-            });
-        }
-        let batch = slot.as_mut().expect("batch was just set"); // invariant
+        let batch = match &mut *slot {
+            Some(b) if b.key == key => b,
+            stale => {
+                // SAFETY: the relation of a trigger on fitflow.readings.
+                unsafe { check_layout((*td.tg_relation).rd_att) };
+                stale.insert(Batch {
+                    key,
+                    restoring: crate::gucs::RESTORING.get(),
+                    sessions: HashMap::default(),
+                    rejects: Vec::new(),
+                })
+            }
+        };
         if batch.restoring {
             return true;
         }

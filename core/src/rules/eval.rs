@@ -1067,25 +1067,42 @@ fn scoped_prepared<'a>(op: Op, data: Val<'a>, logic: &PNode, cx: &Cx<'a>, d: u32
     }
 }
 
+/// The comparison `op` of two numbers (`None` if `op` is not a comparison).
+#[inline(always)]
+pub(crate) fn compare_numbers(op: Op, x: f64, y: f64) -> Option<bool> {
+    Some(match op {
+        Op::Eq | Op::StrictEq => x == y,
+        Op::Ne | Op::StrictNe => x != y,
+        Op::Gt => x > y,
+        Op::Ge => x >= y,
+        Op::Lt => x < y,
+        Op::Le => x <= y,
+        _ => return None,
+    })
+}
+
+/// The (in)equality `op` of two strings (`None` for any other operator: ordering
+/// strings goes through the general path).
+#[inline(always)]
+pub(crate) fn strings_equal(op: Op, x: &str, y: &str) -> Option<bool> {
+    match op {
+        Op::Eq | Op::StrictEq => Some(str_eq(x, y)),
+        Op::Ne | Op::StrictNe => Some(!str_eq(x, y)),
+        _ => None,
+    }
+}
+
 /// A two-operand comparison. In rules, ordering comparisons with a null operand are
 /// false (SQL-like; json-logic-js would coerce null to 0).
 #[inline]
 pub(crate) fn compare(op: Op, a: &Val, b: &Val, rule: bool) -> bool {
     // Fast paths: same-type numbers and strings.
     match (a, b) {
-        (Val::Num(x), Val::Num(y)) => {
-            return match op {
-                Op::Eq | Op::StrictEq => x == y,
-                Op::Ne | Op::StrictNe => x != y,
-                Op::Gt => x > y,
-                Op::Ge => x >= y,
-                Op::Lt => x < y,
-                Op::Le => x <= y,
-                _ => false,
+        (Val::Num(x), Val::Num(y)) => return compare_numbers(op, *x, *y).unwrap_or(false),
+        (Val::Str(x), Val::Str(y)) => {
+            if let Some(r) = strings_equal(op, x, y) {
+                return r;
             }
-        }
-        (Val::Str(x), Val::Str(y)) if matches!(op, Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe) => {
-            return str_eq(x, y) == matches!(op, Op::Eq | Op::StrictEq);
         }
         _ => {}
     }

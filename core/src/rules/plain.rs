@@ -15,11 +15,11 @@
 //! and `all` over a long array (see `eval::eval_scoped`).
 
 use super::eval::{
-    compare, eval_if, eval_items, eval_op, op_truthy, resolve, resolve_key, resolve_name, resolve_segs, too_deep_err,
+    compare, compare_numbers, eval_if, strings_equal, eval_items, eval_op, op_truthy, resolve, resolve_key, resolve_name, resolve_segs, too_deep_err,
     unknown_op, Cx, Expr, Scope, MAX_PLAIN_DEPTH, R,
 };
 use super::node::Op;
-use super::value::{bytes_eq, num_f64, number_to_string, parse_float, str_eq, to_number, Val};
+use super::value::{bytes_eq, num_f64, number_to_string, parse_float, to_number, Val};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
@@ -309,20 +309,8 @@ fn side<'a>(n: &'a PNode, scope: &Scope<'a>) -> Option<Side<'a>> {
 #[inline(always)]
 fn cmp_sides(op: Op, a: &PNode, b: &PNode, scope: &Scope) -> Option<bool> {
     match (side(a, scope)?, side(b, scope)?) {
-        (Side::Num(x), Side::Num(y)) => Some(match op {
-            Op::Eq | Op::StrictEq => x == y,
-            Op::Ne | Op::StrictNe => x != y,
-            Op::Gt => x > y,
-            Op::Ge => x >= y,
-            Op::Lt => x < y,
-            Op::Le => x <= y,
-            _ => return None,
-        }),
-        (Side::Str(x), Side::Str(y)) => match op {
-            Op::Eq | Op::StrictEq => Some(str_eq(x, y)),
-            Op::Ne | Op::StrictNe => Some(!str_eq(x, y)),
-            _ => None,
-        },
+        (Side::Num(x), Side::Num(y)) => compare_numbers(op, x, y),
+        (Side::Str(x), Side::Str(y)) => strings_equal(op, x, y),
         _ => None,
     }
 }
